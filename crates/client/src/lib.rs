@@ -1,0 +1,1 @@
+//! The ZooKeeper client engine.

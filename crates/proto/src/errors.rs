@@ -1,0 +1,37 @@
+//! ZooKeeper's error codes, named as the C client names them.
+
+pub const ZOK: i32 = 0;
+pub const ZSYSTEMERROR: i32 = -1;
+pub const ZRUNTIMEINCONSISTENCY: i32 = -2;
+pub const ZDATAINCONSISTENCY: i32 = -3;
+pub const ZCONNECTIONLOSS: i32 = -4;
+pub const ZMARSHALLINGERROR: i32 = -5;
+pub const ZUNIMPLEMENTED: i32 = -6;
+pub const ZOPERATIONTIMEOUT: i32 = -7;
+pub const ZBADARGUMENTS: i32 = -8;
+pub const ZINVALIDSTATE: i32 = -9;
+pub const ZNEWCONFIGNOQUORUM: i32 = -13;
+pub const ZRECONFIGINPROGRESS: i32 = -14;
+pub const ZSSLCONNECTIONERROR: i32 = -15;
+pub const ZAPIERROR: i32 = -100;
+pub const ZNONODE: i32 = -101;
+pub const ZNOAUTH: i32 = -102;
+pub const ZBADVERSION: i32 = -103;
+pub const ZNOCHILDRENFOREPHEMERALS: i32 = -108;
+pub const ZNODEEXISTS: i32 = -110;
+pub const ZNOTEMPTY: i32 = -111;
+pub const ZSESSIONEXPIRED: i32 = -112;
+pub const ZINVALIDCALLBACK: i32 = -113;
+pub const ZINVALIDACL: i32 = -114;
+pub const ZAUTHFAILED: i32 = -115;
+pub const ZCLOSING: i32 = -116;
+pub const ZNOTHING: i32 = -117;
+pub const ZSESSIONMOVED: i32 = -118;
+pub const ZNOTREADONLY: i32 = -119;
+pub const ZEPHEMERALONLOCALSESSION: i32 = -120;
+pub const ZNOWATCHER: i32 = -121;
+pub const ZREQUESTTIMEOUT: i32 = -122;
+pub const ZRECONFIGDISABLED: i32 = -123;
+pub const ZSESSIONCLOSEDREQUIRESASLAUTH: i32 = -124;
+pub const ZQUOTAEXCEEDED: i32 = -125;
+pub const ZTHROTTLEDOP: i32 = -127;
