@@ -286,6 +286,11 @@ impl ApacheZk {
     pub fn is_running(&self) -> bool {
         self.child.is_some()
     }
+
+    /// The Java process id while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
 }
 
 impl Drop for ApacheZk {
