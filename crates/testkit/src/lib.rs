@@ -223,7 +223,8 @@ impl ApacheZk {
             text.push('\n');
         }
         fs::write(&cfg, text).map_err(|e| e.to_string())?;
-        let log = fs::File::create(self.dir.path().join("server.log")).map_err(|e| e.to_string())?;
+        let log =
+            fs::File::create(self.dir.path().join("server.log")).map_err(|e| e.to_string())?;
         let mut cmd = Command::new("java");
         cmd.arg("-Xmx512m")
             .arg("-XX:+UseSerialGC")
@@ -412,7 +413,12 @@ impl Drop for ZkServerProcess {
 
 fn parse_listening_port(line: &str) -> Option<u16> {
     let rest = line.split("listening on ").nth(1)?;
-    rest.trim().rsplit(':').next()?.trim_end_matches(']').parse().ok()
+    rest.trim()
+        .rsplit(':')
+        .next()?
+        .trim_end_matches(']')
+        .parse()
+        .ok()
 }
 
 /// Runs a kazoo script with Debian's python3; `args` follow the script.
@@ -431,8 +437,14 @@ mod tests {
 
     #[test]
     fn parses_listening_lines() {
-        assert_eq!(parse_listening_port("zkserver listening on 127.0.0.1:2181"), Some(2181));
-        assert_eq!(parse_listening_port("zkserver listening on [::1]:40000"), Some(40000));
+        assert_eq!(
+            parse_listening_port("zkserver listening on 127.0.0.1:2181"),
+            Some(2181)
+        );
+        assert_eq!(
+            parse_listening_port("zkserver listening on [::1]:40000"),
+            Some(40000)
+        );
         assert_eq!(parse_listening_port("starting"), None);
     }
 }
