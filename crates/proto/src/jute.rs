@@ -301,7 +301,10 @@ mod tests {
     #[test]
     fn integers_are_big_endian() {
         assert_eq!(to_vec(&1i32), vec![0, 0, 0, 1]);
-        assert_eq!(to_vec(&-2i64), vec![0xff; 7].into_iter().chain([0xfe]).collect::<Vec<_>>());
+        assert_eq!(
+            to_vec(&-2i64),
+            vec![0xff; 7].into_iter().chain([0xfe]).collect::<Vec<_>>()
+        );
     }
 
     #[test]
@@ -310,7 +313,10 @@ mod tests {
         assert_eq!(to_vec(&null), vec![0xff, 0xff, 0xff, 0xff]);
         assert_eq!(from_slice::<Option<Vec<u8>>>(&to_vec(&null)).unwrap(), None);
         let empty: Option<Vec<u8>> = Some(vec![]);
-        assert_eq!(from_slice::<Option<Vec<u8>>>(&to_vec(&empty)).unwrap(), Some(vec![]));
+        assert_eq!(
+            from_slice::<Option<Vec<u8>>>(&to_vec(&empty)).unwrap(),
+            Some(vec![])
+        );
     }
 
     #[test]
@@ -326,12 +332,18 @@ mod tests {
         assert!(from_slice::<Vec<String>>(&b).is_err());
         let mut b = vec![];
         write_i32(&mut b, -5);
-        assert_eq!(from_slice::<String>(&b), Err(DecodeError::NegativeLength(-5)));
+        assert_eq!(
+            from_slice::<String>(&b),
+            Err(DecodeError::NegativeLength(-5))
+        );
     }
 
     #[test]
     fn truncated_input_is_an_error() {
-        assert!(matches!(from_slice::<i64>(&[0, 1, 2]), Err(DecodeError::Truncated { .. })));
+        assert!(matches!(
+            from_slice::<i64>(&[0, 1, 2]),
+            Err(DecodeError::Truncated { .. })
+        ));
     }
 
     #[test]

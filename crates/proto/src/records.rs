@@ -148,7 +148,10 @@ jute_record!(
     /// Precedes every reply and notification after the handshake.
     ReplyHeader { xid: i32, zxid: i64, err: i32 }
 );
-jute_record!(GetDataRequest { path: String, watch: bool });
+jute_record!(GetDataRequest {
+    path: String,
+    watch: bool
+});
 jute_record!(SetDataRequest { path: String, data: Option<Vec<u8>>, version: i32 });
 jute_record!(ReconfigRequest {
     joining_servers: String,
@@ -167,34 +170,63 @@ jute_record!(CreateTtlRequest {
     flags: i32,
     ttl: i64,
 });
-jute_record!(DeleteRequest { path: String, version: i32 });
-jute_record!(GetChildrenRequest { path: String, watch: bool });
+jute_record!(DeleteRequest {
+    path: String,
+    version: i32
+});
+jute_record!(GetChildrenRequest {
+    path: String,
+    watch: bool
+});
 jute_record!(GetAllChildrenNumberRequest { path: String });
-jute_record!(GetChildren2Request { path: String, watch: bool });
-jute_record!(CheckVersionRequest { path: String, version: i32 });
+jute_record!(GetChildren2Request {
+    path: String,
+    watch: bool
+});
+jute_record!(CheckVersionRequest {
+    path: String,
+    version: i32
+});
 jute_record!(SyncRequest { path: String });
 jute_record!(SyncResponse { path: String });
 jute_record!(GetAclRequest { path: String });
 jute_record!(SetAclRequest { path: String, acl: Vec<Acl>, version: i32 });
 jute_record!(SetAclResponse { stat: Stat });
-jute_record!(AddWatchRequest { path: String, mode: i32 });
+jute_record!(AddWatchRequest {
+    path: String,
+    mode: i32
+});
 jute_record!(
     /// A watch notification (sent with xid -1).
     WatcherEvent { event_type: i32, state: i32, path: String }
 );
 jute_record!(ErrorResponse { err: i32 });
 jute_record!(CreateResponse { path: String });
-jute_record!(Create2Response { path: String, stat: Stat });
-jute_record!(ExistsRequest { path: String, watch: bool });
+jute_record!(Create2Response {
+    path: String,
+    stat: Stat
+});
+jute_record!(ExistsRequest {
+    path: String,
+    watch: bool
+});
 jute_record!(ExistsResponse { stat: Stat });
 jute_record!(GetDataResponse { data: Option<Vec<u8>>, stat: Stat });
 jute_record!(GetChildrenResponse { children: Vec<String> });
 jute_record!(GetAllChildrenNumberResponse { total_number: i32 });
 jute_record!(GetChildren2Response { children: Vec<String>, stat: Stat });
 jute_record!(GetAclResponse { acl: Vec<Acl>, stat: Stat });
-jute_record!(CheckWatchesRequest { path: String, watcher_type: i32 });
-jute_record!(RemoveWatchesRequest { path: String, watcher_type: i32 });
-jute_record!(GetEphemeralsRequest { prefix_path: String });
+jute_record!(CheckWatchesRequest {
+    path: String,
+    watcher_type: i32
+});
+jute_record!(RemoveWatchesRequest {
+    path: String,
+    watcher_type: i32
+});
+jute_record!(GetEphemeralsRequest {
+    prefix_path: String
+});
 jute_record!(GetEphemeralsResponse { ephemerals: Vec<String> });
 jute_record!(WhoAmIResponse { client_info: Vec<ClientInfo> });
 

@@ -48,9 +48,7 @@ impl MultiOp {
 
     fn encode_body(&self, out: &mut Vec<u8>) {
         match self {
-            MultiOp::Create(r) | MultiOp::Create2(r) | MultiOp::CreateContainer(r) => {
-                r.encode(out)
-            }
+            MultiOp::Create(r) | MultiOp::Create2(r) | MultiOp::CreateContainer(r) => r.encode(out),
             MultiOp::CreateTtl(r) => r.encode(out),
             MultiOp::Delete(r) => r.encode(out),
             MultiOp::SetData(r) => r.encode(out),
@@ -266,9 +264,7 @@ impl Request {
     /// Encodes the body (not the header).
     pub fn encode_body(&self, out: &mut Vec<u8>) {
         match self {
-            Request::Create(r)
-            | Request::Create2(r)
-            | Request::CreateContainer(r) => r.encode(out),
+            Request::Create(r) | Request::Create2(r) | Request::CreateContainer(r) => r.encode(out),
             Request::CreateTtl(r) => r.encode(out),
             Request::Delete(r) => r.encode(out),
             Request::DeleteContainer(p) => out.extend_from_slice(p.as_bytes()),

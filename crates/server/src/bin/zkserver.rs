@@ -1,0 +1,118 @@
+//! zkserver: the bundled standalone ZooKeeper server.
+//!
+//!   zkserver [zoo.cfg] [--port N] [--data-dir DIR] [--bind ADDR]
+//!
+//! Flags override the file. Port 0 picks a free port. The bound address is
+//! printed as `zkserver listening on HOST:PORT`. SIGTERM or SIGINT stops it.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use zkrs_server::config::ServerConfig;
+use zkrs_server::server::Server;
+
+const USAGE: &str = "usage: zkserver [zoo.cfg] [--port N] [--data-dir DIR] [--bind ADDR]";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("zkserver: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut cfg_path: Option<PathBuf> = None;
+    let mut port: Option<u16> = None;
+    let mut data_dir: Option<PathBuf> = None;
+    let mut bind: Option<std::net::IpAddr> = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
+        };
+        match a.as_str() {
+            "--port" => {
+                let v = value("--port")?;
+                port = Some(
+                    v.parse()
+                        .map_err(|_| format!("--port: {v:?} is not a port number (0-65535)"))?,
+                );
+            }
+            "--data-dir" => data_dir = Some(PathBuf::from(value("--data-dir")?)),
+            "--bind" => {
+                let v = value("--bind")?;
+                bind = Some(
+                    v.trim_matches(|c| c == '[' || c == ']')
+                        .parse()
+                        .map_err(|_| format!("--bind: {v:?} is not an IP address"))?,
+                );
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            s if s.starts_with('-') => return Err(format!("unknown option {s}\n{USAGE}")),
+            s => {
+                if cfg_path.is_some() {
+                    return Err(format!("only one configuration file may be given\n{USAGE}"));
+                }
+                cfg_path = Some(PathBuf::from(s));
+            }
+        }
+    }
+    let mut config = match &cfg_path {
+        Some(p) => {
+            let (c, warnings) =
+                ServerConfig::load(p).map_err(|e| format!("{}: {e}", p.display()))?;
+            for w in warnings {
+                eprintln!("zkserver: warning: {}: {w}", p.display());
+            }
+            c
+        }
+        None => ServerConfig::default(),
+    };
+    if let Some(p) = port {
+        config.client_port = p;
+    }
+    if let Some(d) = data_dir {
+        config.data_dir = Some(d);
+    }
+    if let Some(b) = bind {
+        config.client_port_address = b;
+    }
+
+    // Block the stop signals before any thread starts, so that only the
+    // sigwait below receives them.
+    let set = stop_signals();
+    // SAFETY: changing this thread's signal mask with a set we built.
+    unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+
+    let handle = Server::start(config).map_err(|e| format!("cannot start: {e}"))?;
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "zkserver listening on {}", handle.local_addr());
+    let _ = out.flush();
+
+    let mut sig: libc::c_int = 0;
+    // SAFETY: waits for one of the blocked signals.
+    unsafe { libc::sigwait(&set, &mut sig) };
+    handle.stop().map_err(|e| format!("stopping: {e}"))?;
+    Ok(())
+}
+
+fn stop_signals() -> libc::sigset_t {
+    // SAFETY: sigemptyset initialises the set before sigaddset uses it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        set
+    }
+}

@@ -1,0 +1,161 @@
+//! One client connection: its socket, the frames it has sent, the bytes
+//! waiting to go out, and what `cons`/`stat` report about it.
+
+use std::io::{self, Read, Write};
+use std::net::SocketAddr;
+
+use mio::net::TcpStream;
+use zkrs_proto::frame::{begin_frame, finish_frame, FrameDecoder};
+
+/// Past this many unsent bytes the connection stops being read until the
+/// client catches up, so one slow reader cannot make the server hoard memory.
+pub const OUTPUT_HIGH_WATER: usize = 4 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Waiting for the ConnectRequest (or a four-letter word).
+    Handshake,
+    /// Attached to a session.
+    Session(i64),
+    /// Flushing a last answer, then closing.
+    Closing,
+}
+
+pub struct Conn {
+    pub stream: TcpStream,
+    pub peer: SocketAddr,
+    pub decoder: FrameDecoder,
+    out: Vec<u8>,
+    out_pos: usize,
+    pub phase: Phase,
+    pub readable_registered: bool,
+    pub writable_registered: bool,
+    pub established_ms: i64,
+    pub received: u64,
+    pub sent: u64,
+    pub last_op: &'static str,
+    pub last_cxid: i32,
+    pub last_zxid: i64,
+    pub last_response_ms: i64,
+    pub timeout_ms: i32,
+    pub latency: Latency,
+}
+
+/// Request latency counters in milliseconds, as `cons` and `stat` print them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Latency {
+    pub min: i64,
+    pub max: i64,
+    pub total: i64,
+    pub count: i64,
+    pub last: i64,
+}
+
+impl Latency {
+    pub fn record(&mut self, ms: i64) {
+        if self.count == 0 || ms < self.min {
+            self.min = ms;
+        }
+        self.max = self.max.max(ms);
+        self.total += ms;
+        self.count += 1;
+        self.last = ms;
+    }
+
+    pub fn avg(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.total as f64 / self.count as f64
+        }
+    }
+}
+
+pub enum ReadOutcome {
+    /// Data was read (maybe none); the socket is still open.
+    Open,
+    /// The peer closed or the socket failed.
+    Closed,
+}
+
+impl Conn {
+    pub fn new(stream: TcpStream, peer: SocketAddr, max_frame: usize, now_ms: i64) -> Conn {
+        Conn {
+            stream,
+            peer,
+            decoder: FrameDecoder::new(max_frame),
+            out: Vec::new(),
+            out_pos: 0,
+            phase: Phase::Handshake,
+            readable_registered: true,
+            writable_registered: false,
+            established_ms: now_ms,
+            received: 0,
+            sent: 0,
+            last_op: "NA",
+            last_cxid: 0,
+            last_zxid: -1,
+            last_response_ms: 0,
+            timeout_ms: 0,
+            latency: Latency::default(),
+        }
+    }
+
+    pub fn session(&self) -> Option<i64> {
+        match self.phase {
+            Phase::Session(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// Reads everything available into the frame decoder.
+    pub fn read_available(&mut self, scratch: &mut [u8]) -> ReadOutcome {
+        loop {
+            match self.stream.read(scratch) {
+                Ok(0) => return ReadOutcome::Closed,
+                Ok(n) => self.decoder.extend(&scratch[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return ReadOutcome::Open,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return ReadOutcome::Closed,
+            }
+        }
+    }
+
+    /// Queues one frame (`payload` without its length prefix).
+    pub fn queue_frame(&mut self, payload: &[u8]) {
+        let at = begin_frame(&mut self.out);
+        self.out.extend_from_slice(payload);
+        finish_frame(&mut self.out, at);
+        self.sent += 1;
+    }
+
+    /// Queues raw bytes (four-letter answers have no framing).
+    pub fn queue_raw(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+    }
+
+    pub fn pending_output(&self) -> usize {
+        self.out.len() - self.out_pos
+    }
+
+    /// Writes what the socket takes; Err on a broken socket.
+    pub fn flush(&mut self) -> io::Result<()> {
+        while self.out_pos < self.out.len() {
+            match self.stream.write(&self.out[self.out_pos..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => self.out_pos += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        if self.out_pos == self.out.len() {
+            self.out.clear();
+            self.out_pos = 0;
+        } else if self.out_pos > (1 << 20) {
+            self.out.drain(..self.out_pos);
+            self.out_pos = 0;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,98 @@
+//! Embedding: start a server from a configuration on its own thread, learn
+//! the address it bound, stop it.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use mio::Waker;
+
+use crate::config::ServerConfig;
+use crate::network::EventLoop;
+use crate::{Processor, ProcessorOptions};
+
+/// A running server. Dropping it stops it.
+pub struct ServerHandle {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+    thread: Option<JoinHandle<io::Result<()>>>,
+}
+
+pub struct Server;
+
+impl Server {
+    /// Binds `clientPortAddress:clientPort` (port 0 picks a free port) and
+    /// serves on a new thread.
+    pub fn start(config: ServerConfig) -> io::Result<ServerHandle> {
+        raise_fd_limit();
+        if let Some(dir) = &config.data_dir {
+            std::fs::create_dir_all(dir)?;
+        }
+        let addr = SocketAddr::new(config.client_port_address, config.client_port);
+        let std_listener = std::net::TcpListener::bind(addr)?;
+        std_listener.set_nonblocking(true)?;
+        let listener = mio::net::TcpListener::from_std(std_listener);
+        let addr = listener.local_addr()?;
+        let processor = Processor::new(ProcessorOptions {
+            super_digest: config.super_digest.clone(),
+            max_buffer: config.max_buffer,
+        });
+        let stop = Arc::new(AtomicBool::new(false));
+        let (mut event_loop, waker) = EventLoop::new(config, processor, listener, stop.clone())?;
+        let thread = std::thread::Builder::new()
+            .name("zkserver".into())
+            .spawn(move || event_loop.run())?;
+        Ok(ServerHandle {
+            addr,
+            stop,
+            waker,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl ServerHandle {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops serving and waits for the loop to finish; connections close.
+    pub fn stop(mut self) -> io::Result<()> {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> io::Result<()> {
+        self.stop.store(true, Ordering::Release);
+        let _ = self.waker.wake();
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("server thread panicked"))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}
+
+/// Many sessions need many descriptors: raise the soft limit to the hard one.
+fn raise_fd_limit() {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain getrlimit/setrlimit on a struct we own.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) == 0 && r.rlim_cur < r.rlim_max {
+            r.rlim_cur = r.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &r);
+        }
+    }
+}

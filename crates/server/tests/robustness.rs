@@ -1,0 +1,203 @@
+//! Bad input on the wire: garbage before the handshake, oversize and negative
+//! lengths, truncated frames, unknown opcodes. Each costs at most the
+//! offending connection; the server keeps serving everyone else.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use testkit::{four_letter, ZkServerProcess};
+use zkrs_proto::frame::write_frame;
+use zkrs_proto::jute::{from_slice, to_vec, Reader};
+use zkrs_proto::records::{ConnectRequest, ConnectResponse, ReplyHeader, RequestHeader};
+use zkrs_proto::Decode;
+
+fn server() -> ZkServerProcess {
+    ZkServerProcess::start(env!("CARGO_BIN_EXE_zkserver"), &[])
+}
+
+fn connect(port: u16) -> TcpStream {
+    let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s
+}
+
+fn read_frame(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut len = [0u8; 4];
+    s.read_exact(&mut len).ok()?;
+    let mut buf = vec![0u8; i32::from_be_bytes(len) as usize];
+    s.read_exact(&mut buf).ok()?;
+    Some(buf)
+}
+
+/// True when the server closed the connection (EOF or reset).
+fn closed(s: &mut TcpStream) -> bool {
+    let mut b = [0u8; 1];
+    matches!(s.read(&mut b), Ok(0) | Err(_))
+}
+
+fn handshake(port: u16) -> (TcpStream, ConnectResponse) {
+    let mut s = connect(port);
+    let req = ConnectRequest {
+        time_out: 10000,
+        passwd: vec![0; 16],
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    write_frame(&mut out, &to_vec(&req));
+    s.write_all(&out).unwrap();
+    let resp = from_slice::<ConnectResponse>(&read_frame(&mut s).unwrap()).unwrap();
+    (s, resp)
+}
+
+fn still_serves(port: u16) {
+    let (_s, resp) = handshake(port);
+    assert_ne!(resp.session_id, 0);
+}
+
+#[test]
+fn garbage_before_the_handshake_closes_that_connection_only() {
+    let srv = server();
+    let mut s = connect(srv.port());
+    s.write_all(&[0, 0, 0, 8, 1, 2]).unwrap();
+    s.write_all(&[3, 4, 5, 6, 7, 8]).unwrap();
+    assert!(closed(&mut s));
+    still_serves(srv.port());
+}
+
+#[test]
+fn oversize_and_negative_lengths_close_the_connection() {
+    let srv = server();
+    for len in [i32::MAX, 0x100000 + 1, -5] {
+        let mut s = connect(srv.port());
+        s.write_all(&len.to_be_bytes()).unwrap();
+        assert!(closed(&mut s), "length {len}");
+    }
+    let (mut s, _) = handshake(srv.port());
+    s.write_all(&(64i32 << 20).to_be_bytes()).unwrap();
+    assert!(closed(&mut s));
+    still_serves(srv.port());
+}
+
+#[test]
+fn truncated_frames_and_abrupt_closes_are_harmless() {
+    let srv = server();
+    for _ in 0..20 {
+        let mut s = connect(srv.port());
+        s.write_all(&[0, 0, 0, 40, 0, 0]).unwrap();
+        drop(s);
+    }
+    still_serves(srv.port());
+}
+
+#[test]
+fn unknown_opcode_gets_unimplemented_and_a_closed_connection_as_apache_does() {
+    let srv = server();
+    let (mut s, first) = handshake(srv.port());
+    let mut body = to_vec(&RequestHeader { xid: 7, op: 999 });
+    body.extend_from_slice(b"whatever");
+    let mut out = Vec::new();
+    write_frame(&mut out, &body);
+    s.write_all(&out).unwrap();
+    let f = read_frame(&mut s).expect("a reply to the unknown opcode");
+    let h = ReplyHeader::decode(&mut Reader::new(&f)).unwrap();
+    assert_eq!(
+        (h.xid, h.zxid, h.err),
+        (7, -1, zkrs_proto::errors::ZUNIMPLEMENTED)
+    );
+    assert!(closed(&mut s));
+    // The session itself survives: the client may reconnect to it.
+    let mut s = connect(srv.port());
+    let req = ConnectRequest {
+        time_out: 10000,
+        session_id: first.session_id,
+        passwd: first.passwd.clone(),
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    write_frame(&mut out, &to_vec(&req));
+    write_frame(&mut out, &to_vec(&RequestHeader { xid: -2, op: 11 }));
+    s.write_all(&out).unwrap();
+    let resp = from_slice::<ConnectResponse>(&read_frame(&mut s).unwrap()).unwrap();
+    assert_eq!(resp.session_id, first.session_id);
+    let f = read_frame(&mut s).expect("a ping reply");
+    let h = ReplyHeader::decode(&mut Reader::new(&f)).unwrap();
+    assert_eq!(h.xid, -2);
+}
+
+#[test]
+fn wrong_password_gets_an_expired_session() {
+    let srv = server();
+    let (_s, first) = handshake(srv.port());
+    let mut s = connect(srv.port());
+    let req = ConnectRequest {
+        time_out: 10000,
+        session_id: first.session_id,
+        passwd: vec![1; 16],
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    write_frame(&mut out, &to_vec(&req));
+    s.write_all(&out).unwrap();
+    let resp = from_slice::<ConnectResponse>(&read_frame(&mut s).unwrap()).unwrap();
+    assert_eq!(resp.time_out, 0);
+    assert_eq!(resp.session_id, 0);
+    assert!(closed(&mut s));
+}
+
+#[test]
+fn timeouts_are_negotiated_into_the_configured_range() {
+    let srv = server();
+    for (asked, got) in [(100, 4000), (10_000, 10_000), (1_000_000, 40_000)] {
+        let mut s = connect(srv.port());
+        let req = ConnectRequest {
+            time_out: asked,
+            passwd: vec![0; 16],
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        write_frame(&mut out, &to_vec(&req));
+        s.write_all(&out).unwrap();
+        let resp = from_slice::<ConnectResponse>(&read_frame(&mut s).unwrap()).unwrap();
+        assert_eq!(resp.time_out, got, "asked {asked}");
+    }
+}
+
+#[test]
+fn four_letter_words_obey_the_whitelist() {
+    let srv = server();
+    let srvr = four_letter(srv.port(), "srvr").unwrap();
+    assert!(srvr.contains("Mode: standalone"), "{srvr}");
+    let ruok = four_letter(srv.port(), "ruok").unwrap();
+    assert_eq!(
+        ruok,
+        "ruok is not executed because it is not in the whitelist.\n"
+    );
+}
+
+/// Clients before 3.3 send no read-only byte and get none back; a client
+/// asking for read-only mode gets a read-write session from this server, as
+/// from a standalone Apache server.
+#[test]
+fn the_read_only_byte_is_answered_as_apache_answers_it() {
+    let srv = server();
+    for (sent, expected_len) in [(None, 36), (Some(0u8), 37), (Some(1u8), 37)] {
+        let mut s = connect(srv.port());
+        let mut payload = to_vec(&ConnectRequest {
+            time_out: 10000,
+            passwd: vec![0; 16],
+            ..Default::default()
+        });
+        payload.pop();
+        payload.extend(sent);
+        let mut out = Vec::new();
+        write_frame(&mut out, &payload);
+        s.write_all(&out).unwrap();
+        let resp = read_frame(&mut s).unwrap();
+        assert_eq!(resp.len(), expected_len, "read-only byte sent: {sent:?}");
+        if expected_len == 37 {
+            assert_eq!(resp[36], 0);
+        }
+        assert_ne!(from_slice::<ConnectResponse>(&resp).unwrap().session_id, 0);
+    }
+}
