@@ -69,6 +69,9 @@ pub struct ServerConfig {
     pub autopurge_purge_interval_hours: u32,
     pub force_sync: bool,
     pub snap_count: u64,
+    /// How long a connection may stay without a session (Apache's
+    /// `zookeeper.nio.sessionlessCnxnTimeout`, also accepted in zoo.cfg).
+    pub sessionless_cnxn_timeout_ms: i64,
 }
 
 impl Default for ServerConfig {
@@ -89,6 +92,7 @@ impl Default for ServerConfig {
             autopurge_purge_interval_hours: 0,
             force_sync: true,
             snap_count: 100_000,
+            sessionless_cnxn_timeout_ms: 10_000,
         }
     }
 }
@@ -200,6 +204,9 @@ impl ServerConfig {
                     }
                 }
                 "snapCount" => cfg.snap_count = int(2, i64::MAX)? as u64,
+                "zookeeper.nio.sessionlessCnxnTimeout" => {
+                    cfg.sessionless_cnxn_timeout_ms = int(1, i32::MAX as i64)?
+                }
                 k if k.starts_with("server.")
                     || k == "initLimit"
                     || k == "syncLimit"
@@ -254,6 +261,7 @@ mod tests {
         assert!(c.four_letter_whitelist.allows("srvr"));
         assert!(!c.four_letter_whitelist.allows("ruok"));
         assert_eq!(c.max_buffer, 0xfffff);
+        assert_eq!(c.sessionless_cnxn_timeout_ms, 10_000);
     }
 
     #[test]

@@ -201,3 +201,94 @@ fn the_read_only_byte_is_answered_as_apache_answers_it() {
         assert_ne!(from_slice::<ConnectResponse>(&resp).unwrap().session_id, 0);
     }
 }
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// A client that sends many requests and reads no answers makes the server
+/// stop reading from it (bounded memory) while it keeps serving others;
+/// once the client reads, every answer arrives in order.
+#[test]
+fn a_client_that_does_not_read_is_paused_not_buffered_without_bound() {
+    use zkrs_proto::records::{Acl, CreateRequest, GetDataRequest, Id};
+    const REQUESTS: i32 = 400;
+    const SIZE: usize = 100_000;
+    let srv = server();
+    let (mut s, _) = handshake(srv.port());
+    let create = CreateRequest {
+        path: "/big".into(),
+        data: Some(vec![7; SIZE]),
+        acl: vec![Acl {
+            perms: 31,
+            id: Id {
+                scheme: "world".into(),
+                id: "anyone".into(),
+            },
+        }],
+        flags: 0,
+    };
+    let mut body = to_vec(&RequestHeader { xid: 1, op: 1 });
+    body.extend(to_vec(&create));
+    let mut out = Vec::new();
+    write_frame(&mut out, &body);
+    s.write_all(&out).unwrap();
+    read_frame(&mut s).unwrap();
+    let before = rss_kib(srv.pid().unwrap());
+
+    // 40 MB of answers asked for; a writer thread, since the server stops
+    // reading and the socket fills up.
+    let mut requests = Vec::new();
+    for xid in 0..REQUESTS {
+        let mut body = to_vec(&RequestHeader {
+            xid: xid + 2,
+            op: 4,
+        });
+        body.extend(to_vec(&GetDataRequest {
+            path: "/big".into(),
+            watch: false,
+        }));
+        write_frame(&mut requests, &body);
+    }
+    let mut writer = s.try_clone().unwrap();
+    let sender = std::thread::spawn(move || writer.write_all(&requests).is_ok());
+    std::thread::sleep(Duration::from_millis(500));
+    let grown = rss_kib(srv.pid().unwrap()).saturating_sub(before);
+    assert!(grown < 16 * 1024, "server grew by {grown} KiB");
+    // Others are still served meanwhile.
+    still_serves(srv.port());
+
+    for xid in 0..REQUESTS {
+        let f = read_frame(&mut s).expect("every answer arrives");
+        let h = ReplyHeader::decode(&mut Reader::new(&f)).unwrap();
+        assert_eq!((h.xid, h.err), (xid + 2, 0));
+        assert!(f.len() > SIZE);
+    }
+    assert!(sender.join().unwrap());
+}
+
+/// A connection that never says anything is closed once the sessionless
+/// connection timeout has passed.
+#[test]
+fn silent_connections_without_a_session_are_closed() {
+    let dir = testkit::TempDir::new("sessionless");
+    let cfg = dir.path().join("zoo.cfg");
+    std::fs::write(
+        &cfg,
+        "tickTime=100\nzookeeper.nio.sessionlessCnxnTimeout=300\n",
+    )
+    .unwrap();
+    let srv = ZkServerProcess::start(env!("CARGO_BIN_EXE_zkserver"), &[cfg.to_str().unwrap()]);
+    let started = std::time::Instant::now();
+    let mut s = connect(srv.port());
+    assert!(closed(&mut s));
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_millis(300), "{waited:?}");
+    assert!(waited < Duration::from_secs(3), "{waited:?}");
+    still_serves(srv.port());
+}

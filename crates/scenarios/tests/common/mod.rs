@@ -34,15 +34,13 @@ pub enum ServerKind {
 }
 
 /// Switch the C client here (or set ZKRS_SCENARIO_CLIENT=apache|zkrs).
-pub const C_CLIENT: CClient = CClient::Apache;
+pub const C_CLIENT: CClient = CClient::Zkrs;
 /// Switch the server here (or set ZKRS_SCENARIO_SERVER=apache|zkserver).
-pub const SERVER: ServerKind = ServerKind::Apache;
+pub const SERVER: ServerKind = ServerKind::ZkServer;
 
-/// Tick of the Apache test server: sessions expire in tick-sized buckets,
-/// so a short tick keeps the crash scenarios short.
+/// Tick of the test server (either kind): sessions expire in tick-sized
+/// buckets, so a short tick keeps the crash scenarios short.
 pub const APACHE_TICK_MS: u64 = 500;
-/// zkserver's default tick (Apache's default tickTime).
-pub const ZKSERVER_TICK_MS: u64 = 2000;
 
 pub fn c_client() -> CClient {
     match std::env::var("ZKRS_SCENARIO_CLIENT").as_deref() {
@@ -234,7 +232,8 @@ pub fn compile(sources: &[PathBuf], includes: &[PathBuf], client: CClient, exe: 
 /// A running server of the chosen kind.
 pub enum Server {
     Apache(testkit::ApacheZk),
-    ZkServer(testkit::ZkServerProcess),
+    /// The server and the directory holding its zoo.cfg.
+    ZkServer(testkit::ZkServerProcess, testkit::TempDir),
 }
 
 impl Server {
@@ -253,7 +252,19 @@ impl Server {
                     "{} missing: run `cargo build --release` first",
                     bin.display()
                 );
-                Server::ZkServer(testkit::ZkServerProcess::start(bin, &[]))
+                // The same tick as the Apache peer, and the four-letter
+                // words the tests read watches with.
+                let dir = testkit::TempDir::new("scenario-zkserver");
+                let cfg = dir.path().join("zoo.cfg");
+                std::fs::write(
+                    &cfg,
+                    format!(
+                        "tickTime={APACHE_TICK_MS}\n4lw.commands.whitelist=*\nmaxClientCnxns=0\n"
+                    ),
+                )
+                .expect("write zoo.cfg");
+                let cfg = cfg.to_str().expect("utf-8 temp path").to_string();
+                Server::ZkServer(testkit::ZkServerProcess::start(bin, &[&cfg]), dir)
             }
         }
     }
@@ -261,7 +272,7 @@ impl Server {
     pub fn port(&self) -> u16 {
         match self {
             Server::Apache(s) => s.port(),
-            Server::ZkServer(s) => s.port(),
+            Server::ZkServer(s, _) => s.port(),
         }
     }
 
@@ -270,10 +281,7 @@ impl Server {
     }
 
     pub fn tick(&self) -> Duration {
-        Duration::from_millis(match self {
-            Server::Apache(_) => APACHE_TICK_MS,
-            Server::ZkServer(_) => ZKSERVER_TICK_MS,
-        })
+        Duration::from_millis(APACHE_TICK_MS)
     }
 }
 

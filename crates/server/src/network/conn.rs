@@ -30,6 +30,8 @@ pub struct Conn {
     pub phase: Phase,
     pub readable_registered: bool,
     pub writable_registered: bool,
+    /// Frames were left unprocessed because too much output was waiting.
+    pub paused: bool,
     pub established_ms: i64,
     pub received: u64,
     pub sent: u64,
@@ -89,6 +91,7 @@ impl Conn {
             phase: Phase::Handshake,
             readable_registered: true,
             writable_registered: false,
+            paused: false,
             established_ms: now_ms,
             received: 0,
             sent: 0,

@@ -158,6 +158,7 @@ impl EventLoop {
             let now = now_ms();
             self.expire_sessions(now);
             if now >= next_tick {
+                self.close_sessionless(now);
                 self.processor.tick(now, &mut self.outputs);
                 self.route_outputs();
                 next_tick = now + tick;
@@ -203,19 +204,26 @@ impl EventLoop {
             .insert(token, Conn::new(stream, peer, max_frame, now_ms()));
     }
 
+    /// Unties a connection from its session (if it is the session's current
+    /// connection) before it closes.
+    fn detach(&mut self, token: Token) {
+        let Some(id) = self.conns.get(&token).and_then(|c| c.session()) else {
+            return;
+        };
+        if self.session_conn.get(&id) == Some(&token) {
+            self.session_conn.remove(&id);
+            // Watches belong to the connection; a client that comes
+            // back registers them again with setWatches.
+            self.processor.connection_lost(id);
+        }
+    }
+
     fn close_conn(&mut self, token: Token) {
+        self.detach(token);
         let Some(mut c) = self.conns.remove(&token) else {
             return;
         };
         let _ = self.poll.registry().deregister(&mut c.stream);
-        if let Some(id) = c.session() {
-            if self.session_conn.get(&id) == Some(&token) {
-                self.session_conn.remove(&id);
-                // Watches belong to the connection; a client that comes
-                // back registers them again with setWatches.
-                self.processor.connection_lost(id);
-            }
-        }
         let ip = c.peer.ip();
         if let Some(n) = self.per_ip.get_mut(&ip) {
             *n -= 1;
@@ -280,9 +288,11 @@ impl EventLoop {
                 Phase::Session(id) => self.request(token, id, &frame),
                 Phase::Closing => return,
             }
-            // Stop reading a connection whose answers pile up.
-            if let Some(c) = self.conns.get(&token) {
+            // Stop reading a connection whose answers pile up; the frames
+            // it already sent wait in its decoder.
+            if let Some(c) = self.conns.get_mut(&token) {
                 if c.pending_output() > OUTPUT_HIGH_WATER {
+                    c.paused = true;
                     self.mark_dirty(token);
                     return;
                 }
@@ -444,6 +454,7 @@ impl EventLoop {
     }
 
     fn send_and_close(&mut self, token: Token, payload: &[u8]) {
+        self.detach(token);
         if let Some(c) = self.conns.get_mut(&token) {
             c.queue_frame(payload);
             c.phase = Phase::Closing;
@@ -470,6 +481,7 @@ impl EventLoop {
                 }
                 Output::Close { session } => {
                     if let Some(t) = self.session_conn.get(&session).copied() {
+                        self.detach(t);
                         if let Some(c) = self.conns.get_mut(&t) {
                             c.phase = Phase::Closing;
                         }
@@ -477,6 +489,21 @@ impl EventLoop {
                     }
                 }
             }
+        }
+    }
+
+    /// Connections that never completed a handshake are closed after a
+    /// while, as Apache closes them, so idle sockets cannot pile up.
+    fn close_sessionless(&mut self, now: i64) {
+        let limit = self.config.sessionless_cnxn_timeout_ms;
+        let stale: Vec<Token> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| c.phase == Phase::Handshake && now - c.established_ms > limit)
+            .map(|(t, _)| *t)
+            .collect();
+        for t in stale {
+            self.close_conn(t);
         }
     }
 
@@ -514,28 +541,25 @@ impl EventLoop {
                 }
                 let want_read = pending <= OUTPUT_HIGH_WATER && c.phase != Phase::Closing;
                 let want_write = pending > 0;
-                if want_read == c.readable_registered && want_write == c.writable_registered {
-                    continue;
+                if want_read != c.readable_registered || want_write != c.writable_registered {
+                    let interest = match (want_read, want_write) {
+                        (true, true) => Some(Interest::READABLE | Interest::WRITABLE),
+                        (true, false) => Some(Interest::READABLE),
+                        (false, true) => Some(Interest::WRITABLE),
+                        (false, false) => None,
+                    };
+                    let registry = self.poll.registry();
+                    let _ = match interest {
+                        Some(i) => registry.reregister(&mut c.stream, token, i),
+                        None => registry.deregister(&mut c.stream),
+                    };
+                    c.readable_registered = want_read;
+                    c.writable_registered = want_write;
                 }
-                let interest = match (want_read, want_write) {
-                    (true, true) => Some(Interest::READABLE | Interest::WRITABLE),
-                    (true, false) => Some(Interest::READABLE),
-                    (false, true) => Some(Interest::WRITABLE),
-                    (false, false) => None,
-                };
-                match interest {
-                    Some(i) => {
-                        let _ = self.poll.registry().reregister(&mut c.stream, token, i);
-                    }
-                    None => {
-                        let _ = self.poll.registry().deregister(&mut c.stream);
-                    }
-                }
-                if want_read && !c.readable_registered {
+                if want_read && c.paused {
+                    c.paused = false;
                     resumed.push(token);
                 }
-                c.readable_registered = want_read;
-                c.writable_registered = want_write;
             }
             // Frames buffered while a connection was paused are handled now;
             // that may queue more output, hence the loop.

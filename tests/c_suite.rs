@@ -1,0 +1,172 @@
+//! Runs the C integration suite (tests/c/suite.c) against Apache's
+//! ZooKeeper server, once linked with Apache's libzookeeper_mt and once
+//! with ours: the transcripts must be identical. Ours also runs the
+//! extensions Apache's library does not support (sync calls and close
+//! inside callbacks).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::*;
+
+/// The suites run one at a time: each restarts a JVM and, under valgrind,
+/// takes both cores; run together they would slow each other into timeouts.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs the suite binary (under `wrapper`, e.g. valgrind, when given),
+/// restarting `server` when it asks; returns its transcript.
+fn run_suite(
+    wrapper: &[&str],
+    bin: &Path,
+    server: &mut testkit::ApacheZk,
+    root: &str,
+    extra: &[&str],
+) -> Vec<String> {
+    let mut cmd = match wrapper.split_first() {
+        Some((first, rest)) => {
+            let mut c = Command::new(first);
+            c.args(rest).arg(bin);
+            c
+        }
+        None => Command::new(bin),
+    };
+    let mut child = cmd
+        .arg(server.connect_string())
+        .arg(root)
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start suite");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    loop {
+        match rx.recv_timeout(Duration::from_secs(90)) {
+            Ok(line) => {
+                if line == "RESTART" {
+                    server.restart();
+                    let stdin = child.stdin.as_mut().unwrap();
+                    stdin.write_all(b"go\n").unwrap();
+                    stdin.flush().unwrap();
+                }
+                lines.push(line);
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                panic!("suite hung; transcript so far:\n{}", lines.join("\n"));
+            }
+        }
+    }
+    let status = child.wait().unwrap();
+    assert!(
+        status.success(),
+        "{} failed ({status}); transcript:\n{}",
+        bin.display(),
+        lines.join("\n")
+    );
+    lines
+}
+
+#[test]
+fn c_suite_matches_apaches_client_against_apaches_server() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    testkit::ensure_packages();
+    let work = Work::new("suite");
+    let src = repo().join("tests/c/suite.c");
+    let apache_bin = work.path().join("suite-apache");
+    let ours_bin = work.path().join("suite-ours");
+    build(
+        Flavor::Apache,
+        std::slice::from_ref(&src),
+        &apache_bin,
+        &["-DTHREADED"],
+        work.path(),
+    );
+    build(
+        Flavor::Ours,
+        &[src],
+        &ours_bin,
+        &["-DTHREADED"],
+        work.path(),
+    );
+
+    let mut server = testkit::ApacheZk::start();
+    let theirs = run_suite(&[], &apache_bin, &mut server, "/suite-apache", &[]);
+    let ours = run_suite(
+        &[],
+        &ours_bin,
+        &mut server,
+        "/suite-ours",
+        &["--extensions"],
+    );
+    let ext = ours
+        .iter()
+        .position(|l| l == "== extensions")
+        .expect("extensions ran");
+    let (common_part, extensions) = ours.split_at(ext);
+    let theirs_common = &theirs[..theirs.len() - 1];
+    for (i, (a, b)) in theirs_common.iter().zip(common_part.iter()).enumerate() {
+        assert_eq!(
+            a,
+            b,
+            "line {i} differs\nApache's:\n{}\nours:\n{}",
+            theirs.join("\n"),
+            ours.join("\n")
+        );
+    }
+    assert_eq!(theirs_common.len(), common_part.len(), "{ours:#?}");
+    assert_eq!(theirs.last(), ours.last());
+    let ext_text = extensions.join("\n");
+    assert!(ext_text.contains("in-callback exists=0"), "{ext_text}");
+    assert!(ext_text.contains("close=0"), "{ext_text}");
+    assert!(ext_text.contains("state after close 0"), "{ext_text}");
+    assert!(ext_text.contains("call after close -9"), "{ext_text}");
+}
+
+/// valgrind's memcheck over the whole suite, extensions included: no
+/// memory errors and no definite or indirect leaks in our library.
+#[test]
+fn c_suite_is_clean_under_valgrind() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    testkit::ensure_packages();
+    let work = Work::new("suite-vg");
+    let bin = work.path().join("suite-ours");
+    build(
+        Flavor::Ours,
+        &[repo().join("tests/c/suite.c")],
+        &bin,
+        &["-DTHREADED"],
+        work.path(),
+    );
+    let mut server = testkit::ApacheZk::start();
+    let lines = run_suite(
+        &[
+            "valgrind",
+            "--quiet",
+            "--leak-check=full",
+            "--show-leak-kinds=definite,indirect",
+            "--errors-for-leak-kinds=definite,indirect",
+            "--error-exitcode=3",
+        ],
+        &bin,
+        &mut server,
+        "/suite-valgrind",
+        &["--extensions"],
+    );
+    assert_eq!(lines.last().map(String::as_str), Some("== close 0"));
+}
