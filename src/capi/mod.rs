@@ -23,6 +23,7 @@ pub mod logging;
 pub mod multi;
 pub mod proto;
 pub mod recordio;
+pub mod server;
 pub mod strings;
 pub mod sync_ops;
 pub mod types;
