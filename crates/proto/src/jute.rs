@@ -279,7 +279,7 @@ pub fn from_slice<T: Decode>(buf: &[u8]) -> Result<T, DecodeError> {
 macro_rules! jute_record {
     ($(#[$m:meta])* $name:ident { $($(#[$fm:meta])* $field:ident : $ty:ty),* $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, PartialEq, Eq, Default)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
         pub struct $name { $($(#[$fm])* pub $field: $ty),* }
         impl $crate::jute::Encode for $name {
             #[allow(unused_variables)]

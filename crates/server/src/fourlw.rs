@@ -327,7 +327,10 @@ fn wchs(v: &ServerView<'_>) -> String {
     let st = &v.stats;
     format!(
         "{} connections watching {} paths\nTotal watches:{}\n",
-        st.watching_sessions, st.watched_paths, st.watch_count
+        st.watching_sessions,
+        st.watched_paths,
+        // Apache's wchs counts data and exist watches; mntr counts all.
+        st.data_watch_count
     )
 }
 

@@ -2,17 +2,13 @@
 //! ZooKeeper 3.8's semantics behind its client wire protocol, served by one
 //! mio event loop. Standalone only: ensembles are Apache ZooKeeper's job.
 
-pub mod acl;
 pub mod config;
+pub mod core;
 pub mod fourlw;
 pub mod network;
-pub mod processor;
 pub mod server;
 pub mod sessions;
-pub mod storage;
-pub mod tree;
-pub mod watches;
 
 pub use config::{ConfigError, ServerConfig};
-pub use processor::{Output, Processor, ProcessorOptions, ProcessorStats};
+pub use core::processor::{Output, Processor, ProcessorOptions, ProcessorStats};
 pub use server::{Server, ServerHandle};

@@ -8,6 +8,7 @@ to a base node) so that two servers can be compared.
 
 usage: extended.py HOST:PORT
 """
+import socket
 import struct
 import sys
 import threading
@@ -352,6 +353,27 @@ step("ttl zero", lambda: call(a, CreateTyped(21, "/ttl0", b"", 5, 0)))
 step("ttl non-ttl mode", lambda: call(a, CreateTyped(21, "/ttl1", b"", 0, 1000)))
 step("multiRead", lambda: call(a, MultiRead([(4, "/p"), (8, "/r"), (4, "/missing"), (8, "/missing")])))
 step("reconfig", lambda: call(a, Raw(16, write_string("") + write_string("") + write_string("") + write_long(-1))))
+
+# Watches belong to the connection: after a reconnect (kazoo 2.8 sends no
+# setWatches) the server has forgotten them.
+def drop_connection(client):
+    back = threading.Event()
+    lost = threading.Event()
+
+    def listen(state):
+        if state == "SUSPENDED":
+            lost.set()
+        elif state == "CONNECTED" and lost.is_set():
+            back.set()
+            return True
+    client.add_listener(listen)
+    client._connection._socket.shutdown(socket.SHUT_RDWR)
+    return back.wait(10)
+
+
+step("watch before reconnect", lambda: a.get("/p", watch=lambda e: None)[0])
+step("reconnect", lambda: drop_connection(a))
+step("change after reconnect", lambda: b.set("/p", b"5").version)
 step("unknown opcode", lambda: call(a, Raw(999, b"junk")))
 step("still serving", lambda: a.exists("/p"))
 step("root stat", lambda: a.exists("/"))

@@ -1,0 +1,12 @@
+//! The server's state machine: the data tree, ACLs, watches and the request
+//! processor that applies client requests to them. Pure: no I/O.
+
+pub mod acl;
+pub mod processor;
+mod reads;
+pub mod storage;
+#[cfg(test)]
+mod tests;
+pub mod tree;
+pub mod watches;
+mod writes;

@@ -1,0 +1,567 @@
+//! The data tree: znodes by path, their Stat bookkeeping, ephemerals per
+//! session, containers and TTL nodes, with an undo journal so that a multi
+//! can be rolled back.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use zkrs_proto::path::{basename, parent};
+use zkrs_proto::records::{Acl, Id, Stat};
+
+/// `ephemeralOwner` of container nodes (Apache's `EphemeralType.CONTAINER`).
+pub const CONTAINER_OWNER: i64 = i64::MIN;
+/// High byte marking a TTL node's `ephemeralOwner` (extended types enabled).
+const TTL_MARK: i64 = 0xFF00_0000_0000_0000u64 as i64;
+/// Bits of a TTL owner that hold the extended-type code (0 = TTL).
+const TTL_TYPE_BITS: i64 = 0x00FF_FF00_0000_0000;
+/// The largest TTL Apache accepts (40 bits of milliseconds).
+pub const MAX_TTL: i64 = 0x0000_00FF_FFFF_FFFF;
+
+/// What kind of node an `ephemeralOwner` value denotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeKind {
+    Persistent,
+    Ephemeral(i64),
+    Container,
+    Ttl(i64),
+}
+
+impl NodeKind {
+    pub fn from_owner(owner: i64) -> NodeKind {
+        if owner == 0 {
+            NodeKind::Persistent
+        } else if owner == CONTAINER_OWNER {
+            NodeKind::Container
+        } else if owner & TTL_MARK == TTL_MARK && owner & TTL_TYPE_BITS == 0 {
+            NodeKind::Ttl(owner & MAX_TTL)
+        } else {
+            NodeKind::Ephemeral(owner)
+        }
+    }
+
+    pub fn owner(self) -> i64 {
+        match self {
+            NodeKind::Persistent => 0,
+            NodeKind::Ephemeral(s) => s,
+            NodeKind::Container => CONTAINER_OWNER,
+            NodeKind::Ttl(ttl) => TTL_MARK | (ttl & MAX_TTL),
+        }
+    }
+}
+
+/// An ACL list shared by all nodes that carry the same one.
+pub type AclList = Arc<Vec<Acl>>;
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub data: Option<Vec<u8>>,
+    pub acl: AclList,
+    /// Stored with `data_length` and `num_children` kept current.
+    pub stat: Stat,
+    /// The base of sequential suffixes: Apache counts child creations for it,
+    /// while `cversion` also counts deletions.
+    pub seq: i32,
+    /// The kind of node as Apache encodes it; `stat.ephemeral_owner` shows
+    /// clients only real sessions (0 for containers and TTL nodes).
+    pub owner: i64,
+    pub children: BTreeSet<String>,
+}
+
+impl Node {
+    fn new(data: Option<Vec<u8>>, acl: AclList, stat: Stat) -> Node {
+        Node {
+            data,
+            acl,
+            owner: stat.ephemeral_owner,
+            stat,
+            seq: 0,
+            children: BTreeSet::new(),
+        }
+    }
+}
+
+/// How to undo one change, for rolling back a failed multi.
+#[derive(Debug)]
+pub enum Undo {
+    Created {
+        path: String,
+        parent_stat: Stat,
+        parent_seq: i32,
+    },
+    Deleted {
+        path: String,
+        node: Node,
+        parent_stat: Stat,
+        parent_seq: i32,
+    },
+    Changed {
+        path: String,
+        data: Option<Vec<u8>>,
+        acl: AclList,
+        stat: Stat,
+    },
+}
+
+/// Interns ACL lists so that equal lists share one allocation.
+#[derive(Debug, Default)]
+struct AclCache {
+    lists: HashMap<Vec<(i32, String, String)>, AclList>,
+}
+
+impl AclCache {
+    fn intern(&mut self, acl: Vec<Acl>) -> AclList {
+        let key: Vec<(i32, String, String)> = acl
+            .iter()
+            .map(|a| (a.perms, a.id.scheme.clone(), a.id.id.clone()))
+            .collect();
+        if let Some(l) = self.lists.get(&key) {
+            return l.clone();
+        }
+        if self.lists.len() >= 1024 {
+            // Forget lists no node uses any more.
+            self.lists.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        let l = Arc::new(acl);
+        self.lists.insert(key, l.clone());
+        l
+    }
+}
+
+pub fn world_acl(perms: i32) -> Vec<Acl> {
+    vec![Acl {
+        perms,
+        id: Id {
+            scheme: "world".into(),
+            id: "anyone".into(),
+        },
+    }]
+}
+
+#[derive(Debug)]
+pub struct DataTree {
+    nodes: HashMap<String, Node>,
+    ephemerals: HashMap<i64, BTreeSet<String>>,
+    containers: BTreeSet<String>,
+    ttls: BTreeSet<String>,
+    acl_cache: AclCache,
+    /// Sum of path lengths and data lengths, as Apache's approximate data size.
+    data_size: usize,
+}
+
+impl Default for DataTree {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+pub const ZOOKEEPER: &str = "/zookeeper";
+pub const QUOTA: &str = "/zookeeper/quota";
+pub const CONFIG: &str = "/zookeeper/config";
+
+/// The paths nobody may delete.
+pub fn is_special(path: &str) -> bool {
+    matches!(path, "/" | ZOOKEEPER | QUOTA | CONFIG)
+}
+
+impl DataTree {
+    /// A tree with `/`, `/zookeeper`, `/zookeeper/quota` and
+    /// `/zookeeper/config`, with the Stat values a fresh Apache server shows.
+    pub fn new() -> DataTree {
+        let mut t = DataTree {
+            nodes: HashMap::new(),
+            ephemerals: HashMap::new(),
+            containers: BTreeSet::new(),
+            ttls: BTreeSet::new(),
+            acl_cache: AclCache::default(),
+            data_size: 0,
+        };
+        let open = t.acl_cache.intern(world_acl(31));
+        let read = t.acl_cache.intern(world_acl(1));
+        let empty = || Some(Vec::new());
+        let add = |t: &mut DataTree, path: &str, acl: &AclList, children: &[&str]| {
+            let mut n = Node::new(empty(), acl.clone(), Stat::default());
+            for c in children {
+                n.children.insert((*c).to_string());
+            }
+            n.stat.num_children = children.len() as i32;
+            // Apache's fresh tree reports minus the number of built-in children.
+            n.stat.cversion = -(children.len() as i32);
+            t.data_size += path.len();
+            t.nodes.insert(path.to_string(), n);
+        };
+        add(&mut t, "/", &open, &["zookeeper"]);
+        add(&mut t, ZOOKEEPER, &open, &["quota", "config"]);
+        add(&mut t, QUOTA, &open, &[]);
+        add(&mut t, CONFIG, &read, &[]);
+        // Apache sets this ACL with version -1, which lands in aversion.
+        if let Some(n) = t.nodes.get_mut(CONFIG) {
+            n.stat.aversion = -1;
+        }
+        t
+    }
+
+    pub fn get(&self, path: &str) -> Option<&Node> {
+        self.nodes.get(path)
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn approximate_data_size(&self) -> usize {
+        self.data_size
+    }
+
+    pub fn intern_acl(&mut self, acl: Vec<Acl>) -> AclList {
+        self.acl_cache.intern(acl)
+    }
+
+    /// The paths of a session's ephemeral nodes, sorted.
+    pub fn ephemerals_of(&self, session: i64) -> Vec<String> {
+        self.ephemerals
+            .get(&session)
+            .map(|s| s.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn ephemerals(&self) -> BTreeMap<i64, Vec<String>> {
+        self.ephemerals
+            .iter()
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(k, s)| (*k, s.iter().cloned().collect()))
+            .collect()
+    }
+
+    pub fn ephemeral_count(&self) -> usize {
+        self.ephemerals.values().map(|s| s.len()).sum()
+    }
+
+    pub fn containers(&self) -> impl Iterator<Item = &String> {
+        self.containers.iter()
+    }
+
+    pub fn ttls(&self) -> impl Iterator<Item = &String> {
+        self.ttls.iter()
+    }
+
+    /// Number of descendants of `path` (for `/`: every node but the root).
+    pub fn descendant_count(&self, path: &str) -> usize {
+        if path == "/" {
+            return self.nodes.len() - 1;
+        }
+        let mut count = 0;
+        let mut stack = vec![path.to_string()];
+        while let Some(p) = stack.pop() {
+            if let Some(n) = self.nodes.get(&p) {
+                for c in &n.children {
+                    count += 1;
+                    stack.push(format!("{p}/{c}"));
+                }
+            }
+        }
+        count
+    }
+
+    fn register(&mut self, path: &str, owner: i64) {
+        match NodeKind::from_owner(owner) {
+            NodeKind::Persistent => {}
+            NodeKind::Ephemeral(s) => {
+                self.ephemerals
+                    .entry(s)
+                    .or_default()
+                    .insert(path.to_string());
+            }
+            NodeKind::Container => {
+                self.containers.insert(path.to_string());
+            }
+            NodeKind::Ttl(_) => {
+                self.ttls.insert(path.to_string());
+            }
+        }
+    }
+
+    fn unregister(&mut self, path: &str, owner: i64) {
+        match NodeKind::from_owner(owner) {
+            NodeKind::Persistent => {}
+            NodeKind::Ephemeral(s) => {
+                if let Some(set) = self.ephemerals.get_mut(&s) {
+                    set.remove(path);
+                    if set.is_empty() {
+                        self.ephemerals.remove(&s);
+                    }
+                }
+            }
+            NodeKind::Container => {
+                self.containers.remove(path);
+            }
+            NodeKind::Ttl(_) => {
+                self.ttls.remove(path);
+            }
+        }
+    }
+
+    /// Creates a node whose parent exists and which does not exist yet (the
+    /// caller checked both). Returns the new node's Stat.
+    #[allow(clippy::too_many_arguments)]
+    pub fn create(
+        &mut self,
+        path: &str,
+        data: Option<Vec<u8>>,
+        acl: AclList,
+        owner: i64,
+        zxid: i64,
+        time: i64,
+        journal: &mut Vec<Undo>,
+    ) -> Stat {
+        let parent_path = parent(path);
+        let name = basename(path).to_string();
+        let parent = self
+            .nodes
+            .get_mut(parent_path)
+            .expect("parent checked by caller");
+        journal.push(Undo::Created {
+            path: path.to_string(),
+            parent_stat: parent.stat.clone(),
+            parent_seq: parent.seq,
+        });
+        parent.children.insert(name);
+        parent.stat.cversion = parent.stat.cversion.wrapping_add(1);
+        parent.seq = parent.seq.wrapping_add(1);
+        parent.stat.pzxid = zxid;
+        parent.stat.num_children = parent.children.len() as i32;
+        let stat = Stat {
+            czxid: zxid,
+            mzxid: zxid,
+            ctime: time,
+            mtime: time,
+            version: 0,
+            cversion: 0,
+            aversion: 0,
+            ephemeral_owner: match NodeKind::from_owner(owner) {
+                NodeKind::Ephemeral(s) => s,
+                _ => 0,
+            },
+            data_length: data.as_ref().map_or(0, |d| d.len() as i32),
+            num_children: 0,
+            pzxid: zxid,
+        };
+        self.data_size += path.len() + data.as_ref().map_or(0, |d| d.len());
+        let mut node = Node::new(data, acl, stat.clone());
+        node.owner = owner;
+        self.nodes.insert(path.to_string(), node);
+        self.register(path, owner);
+        stat
+    }
+
+    /// Deletes a childless node (the caller checked it exists and is empty).
+    pub fn delete(&mut self, path: &str, zxid: i64, journal: &mut Vec<Undo>) {
+        let Some(node) = self.nodes.remove(path) else {
+            return;
+        };
+        self.data_size = self
+            .data_size
+            .saturating_sub(path.len() + node.data.as_ref().map_or(0, |d| d.len()));
+        self.unregister(path, node.owner);
+        if let Some(parent) = self.nodes.get_mut(parent(path)) {
+            journal.push(Undo::Deleted {
+                path: path.to_string(),
+                node,
+                parent_stat: parent.stat.clone(),
+                parent_seq: parent.seq,
+            });
+            parent.children.remove(basename(path));
+            parent.stat.cversion = parent.stat.cversion.wrapping_add(1);
+            parent.stat.pzxid = zxid;
+            parent.stat.num_children = parent.children.len() as i32;
+        }
+    }
+
+    fn save(&self, path: &str, journal: &mut Vec<Undo>) {
+        if let Some(n) = self.nodes.get(path) {
+            journal.push(Undo::Changed {
+                path: path.to_string(),
+                data: n.data.clone(),
+                acl: n.acl.clone(),
+                stat: n.stat.clone(),
+            });
+        }
+    }
+
+    pub fn set_data(
+        &mut self,
+        path: &str,
+        data: Option<Vec<u8>>,
+        zxid: i64,
+        time: i64,
+        journal: &mut Vec<Undo>,
+    ) -> Option<Stat> {
+        self.save(path, journal);
+        let n = self.nodes.get_mut(path)?;
+        self.data_size = self
+            .data_size
+            .saturating_sub(n.data.as_ref().map_or(0, |d| d.len()));
+        self.data_size += data.as_ref().map_or(0, |d| d.len());
+        n.stat.data_length = data.as_ref().map_or(0, |d| d.len() as i32);
+        n.data = data;
+        n.stat.version = n.stat.version.wrapping_add(1);
+        n.stat.mzxid = zxid;
+        n.stat.mtime = time;
+        Some(n.stat.clone())
+    }
+
+    pub fn set_acl(&mut self, path: &str, acl: AclList, journal: &mut Vec<Undo>) -> Option<Stat> {
+        self.save(path, journal);
+        let n = self.nodes.get_mut(path)?;
+        n.acl = acl;
+        n.stat.aversion = n.stat.aversion.wrapping_add(1);
+        Some(n.stat.clone())
+    }
+
+    /// Reverts the changes of a journal, newest first.
+    pub fn rollback(&mut self, journal: Vec<Undo>) {
+        for u in journal.into_iter().rev() {
+            match u {
+                Undo::Created {
+                    path,
+                    parent_stat,
+                    parent_seq,
+                } => {
+                    if let Some(n) = self.nodes.remove(&path) {
+                        self.data_size = self
+                            .data_size
+                            .saturating_sub(path.len() + n.data.as_ref().map_or(0, |d| d.len()));
+                        self.unregister(&path, n.owner);
+                    }
+                    if let Some(p) = self.nodes.get_mut(parent(&path)) {
+                        p.children.remove(basename(&path));
+                        p.stat = parent_stat;
+                        p.seq = parent_seq;
+                    }
+                }
+                Undo::Deleted {
+                    path,
+                    node,
+                    parent_stat,
+                    parent_seq,
+                } => {
+                    if let Some(p) = self.nodes.get_mut(parent(&path)) {
+                        p.children.insert(basename(&path).to_string());
+                        p.stat = parent_stat;
+                        p.seq = parent_seq;
+                    }
+                    self.data_size += path.len() + node.data.as_ref().map_or(0, |d| d.len());
+                    self.register(&path, node.owner);
+                    self.nodes.insert(path, node);
+                }
+                Undo::Changed {
+                    path,
+                    data,
+                    acl,
+                    stat,
+                } => {
+                    if let Some(n) = self.nodes.get_mut(&path) {
+                        self.data_size = self
+                            .data_size
+                            .saturating_sub(n.data.as_ref().map_or(0, |d| d.len()));
+                        self.data_size += data.as_ref().map_or(0, |d| d.len());
+                        n.data = data;
+                        n.acl = acl;
+                        n.stat = stat;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree_with(paths: &[&str]) -> DataTree {
+        let mut t = DataTree::new();
+        let acl = t.intern_acl(world_acl(31));
+        for (i, p) in paths.iter().enumerate() {
+            t.create(
+                p,
+                None,
+                acl.clone(),
+                0,
+                10 + i as i64,
+                1000,
+                &mut Vec::new(),
+            );
+        }
+        t
+    }
+
+    #[test]
+    fn fresh_tree_matches_apache() {
+        let t = DataTree::new();
+        assert_eq!(t.get("/").unwrap().stat.cversion, -1);
+        assert_eq!(t.get("/zookeeper").unwrap().stat.cversion, -2);
+        assert_eq!(t.get(CONFIG).unwrap().stat.aversion, -1);
+        assert_eq!(t.get(CONFIG).unwrap().acl[0].perms, 1);
+        assert_eq!(t.descendant_count("/"), 3);
+    }
+
+    #[test]
+    fn create_and_delete_maintain_parent_stat() {
+        let mut t = tree_with(&["/a", "/a/b"]);
+        let a = &t.get("/a").unwrap();
+        assert_eq!(
+            (a.stat.cversion, a.stat.pzxid, a.stat.num_children, a.seq),
+            (1, 11, 1, 1)
+        );
+        t.delete("/a/b", 20, &mut Vec::new());
+        let a = &t.get("/a").unwrap();
+        assert_eq!(
+            (a.stat.cversion, a.stat.pzxid, a.stat.num_children, a.seq),
+            (2, 20, 0, 1)
+        );
+        assert_eq!(a.stat.mzxid, 10);
+    }
+
+    #[test]
+    fn rollback_restores_everything() {
+        let mut t = tree_with(&["/a", "/a/b"]);
+        let before_size = t.approximate_data_size();
+        let acl = t.intern_acl(world_acl(31));
+        let mut j = Vec::new();
+        t.create("/a/c", Some(b"x".to_vec()), acl.clone(), 77, 30, 5, &mut j);
+        t.set_data("/a/b", Some(b"yy".to_vec()), 30, 5, &mut j);
+        t.delete("/a/b", 30, &mut j);
+        let read_only = t.intern_acl(world_acl(1));
+        t.set_acl("/a", read_only, &mut j);
+        t.rollback(j);
+        let a = t.get("/a").unwrap();
+        assert_eq!(
+            (a.stat.cversion, a.stat.num_children, a.acl[0].perms),
+            (1, 1, 31)
+        );
+        assert!(t.get("/a/c").is_none());
+        assert_eq!(t.get("/a/b").unwrap().stat.version, 0);
+        assert!(t.ephemerals_of(77).is_empty());
+        assert_eq!(t.approximate_data_size(), before_size);
+    }
+
+    #[test]
+    fn node_kinds_round_trip() {
+        for k in [
+            NodeKind::Persistent,
+            NodeKind::Ephemeral(0x1234),
+            NodeKind::Container,
+            NodeKind::Ttl(5000),
+        ] {
+            assert_eq!(NodeKind::from_owner(k.owner()), k);
+        }
+        assert_eq!(NodeKind::Ttl(1).owner() as u64, 0xFF00_0000_0000_0001);
+    }
+
+    #[test]
+    fn descendants_are_counted() {
+        let t = tree_with(&["/a", "/a/b", "/a/b/c", "/a/d"]);
+        assert_eq!(t.descendant_count("/a"), 3);
+        assert_eq!(t.descendant_count("/a/d"), 0);
+    }
+}
