@@ -288,3 +288,40 @@ fn connection_losses_alone_change_no_master() {
     assert!(takeovers.is_empty(), "mastership moved: {takeovers:?}");
     assert_eq!(c.masters(), vec![master], "{:?}", c.all_seen());
 }
+
+#[test]
+fn builds_unchanged_against_apaches_client_and_ours() {
+    // The same source, no changes, against both headers and libraries; each
+    // build is checked (by ldd) to load the library it was built for.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("both-ways");
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let src = common::workspace_root().join("examples/c/master_standby.c");
+    let on_apache = dir.join("master_standby_apache");
+    let on_ours = dir.join("master_standby_zkrs");
+    common::compile(
+        std::slice::from_ref(&src),
+        &[],
+        common::CClient::Apache,
+        &on_apache,
+    );
+    common::compile(&[src], &[], common::CClient::Zkrs, &on_ours);
+    // Both builds become master of their own service on the shared server.
+    let server = shared_server();
+    for (exe, tag) in [(&on_apache, "apache"), (&on_ours, "zkrs")] {
+        let service = format!("both-{tag}-{}", std::process::id());
+        let mut p = Proc::spawn(exe, &["-d", "0", &server.hosts(), &service, "4000"], &[]);
+        let got = p.wait_line(Duration::from_secs(20), |l| {
+            parse_status(l).is_some_and(|s| s.word == "MASTER")
+        });
+        assert!(
+            got.is_some(),
+            "{tag} build never became master: {:?}",
+            p.seen
+        );
+        p.signal(libc::SIGTERM);
+        assert!(
+            p.wait_exit(Duration::from_secs(10)).is_some(),
+            "{tag} build did not stop"
+        );
+    }
+}
