@@ -237,7 +237,7 @@ impl Processor {
         let n = self.tree.get(&q.path).ok_or(ZNONODE)?;
         acl::check(&n.acl, perms::READ, self.auth_of(session))?;
         let resp = GetDataResponse {
-            data: n.data.clone(),
+            data: n.data.as_deref().map(<[u8]>::to_vec),
             stat: n.stat.clone(),
         };
         if q.watch {
@@ -254,7 +254,10 @@ impl Processor {
     ) -> Result<(Vec<String>, Stat), i32> {
         let n = self.tree.get(path).ok_or(ZNONODE)?;
         acl::check(&n.acl, perms::READ, self.auth_of(session))?;
-        let res = (n.children.iter().cloned().collect(), n.stat.clone());
+        let res = (
+            n.children.iter().map(|c| c.to_string()).collect(),
+            n.stat.clone(),
+        );
         if watch {
             self.child_watches.add(path, session, WatchMode::Standard);
         }
