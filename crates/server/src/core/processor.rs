@@ -353,7 +353,8 @@ impl Processor {
         }
         for p in self.tree.ttls() {
             if let Some(n) = self.tree.get(p) {
-                if let super::tree::NodeKind::Ttl(ttl) = super::tree::NodeKind::from_owner(n.owner)
+                if let super::tree::NodeKind::Ttl(ttl) =
+                    super::tree::NodeKind::from_owner(n.owner())
                 {
                     if n.children.is_empty() && ttl != 0 && now_ms - n.stat.mtime > ttl {
                         doomed.push(p.clone());

@@ -47,7 +47,7 @@ impl Processor {
                 put(
                     frame,
                     &ExistsResponse {
-                        stat: n.stat.clone(),
+                        stat: n.client_stat(),
                     },
                 )
             }
@@ -226,7 +226,7 @@ impl Processor {
             .unwrap_or(&[]);
         acl::check(&n.acl, perms::READ, auth)?;
         write_opt_buffer(frame, n.data.as_deref());
-        n.stat.encode(frame);
+        n.client_stat().encode(frame);
         if q.watch {
             self.data_watches.add(&q.path, session, WatchMode::Standard);
         }
@@ -238,7 +238,7 @@ impl Processor {
         acl::check(&n.acl, perms::READ, self.auth_of(session))?;
         let resp = GetDataResponse {
             data: n.data.as_deref().map(<[u8]>::to_vec),
-            stat: n.stat.clone(),
+            stat: n.client_stat(),
         };
         if q.watch {
             self.data_watches.add(&q.path, session, WatchMode::Standard);
@@ -256,7 +256,7 @@ impl Processor {
         acl::check(&n.acl, perms::READ, self.auth_of(session))?;
         let res = (
             n.children.iter().map(|c| c.to_string()).collect(),
-            n.stat.clone(),
+            n.client_stat(),
         );
         if watch {
             self.child_watches.add(path, session, WatchMode::Standard);
@@ -281,7 +281,7 @@ impl Processor {
             frame,
             &GetAclResponse {
                 acl: list,
-                stat: n.stat.clone(),
+                stat: n.client_stat(),
             },
         )
     }

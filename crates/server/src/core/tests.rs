@@ -361,7 +361,7 @@ fn ephemeral_container_and_ttl_owners() {
         .decode::<Create2Response>();
     // Clients see 0 for containers and TTL nodes; the tree keeps the kind.
     assert_eq!(c.stat.ephemeral_owner, 0);
-    assert_eq!(h.p.tree.get("/c").unwrap().owner, CONTAINER_OWNER);
+    assert_eq!(h.p.tree.get("/c").unwrap().owner(), CONTAINER_OWNER);
     let ttl = |flags, ttl| {
         Request::CreateTtl(CreateTtlRequest {
             path: "/t".into(),
@@ -393,7 +393,7 @@ fn ephemeral_container_and_ttl_owners() {
         .decode::<Create2Response>();
     assert_eq!(t.stat.ephemeral_owner, 0);
     assert_eq!(
-        h.p.tree.get("/t").unwrap().owner as u64,
+        h.p.tree.get("/t").unwrap().owner() as u64,
         0xFF00_0000_0000_0064
     );
     let g = h.req(

@@ -57,14 +57,13 @@ pub struct Node {
     /// Boxed: no spare capacity, and 8 bytes less than a `Vec` per node.
     pub data: Option<Box<[u8]>>,
     pub acl: AclList,
-    /// Stored with `data_length` and `num_children` kept current.
+    /// Stored with `data_length` and `num_children` kept current, and with
+    /// the owner as Apache encodes the node's kind (container and TTL
+    /// markers included); clients get [`Node::client_stat`].
     pub stat: Stat,
     /// The base of sequential suffixes: Apache counts child creations for it,
     /// while `cversion` also counts deletions.
     pub seq: i32,
-    /// The kind of node as Apache encodes it; `stat.ephemeral_owner` shows
-    /// clients only real sessions (0 for containers and TTL nodes).
-    pub owner: i64,
     /// Names as boxed strings: 8 bytes less than `String` per child, which
     /// adds up over large trees.
     pub children: BTreeSet<Box<str>>,
@@ -75,11 +74,28 @@ impl Node {
         Node {
             data: data.map(Vec::into_boxed_slice),
             acl,
-            owner: stat.ephemeral_owner,
             stat,
             seq: 0,
             children: BTreeSet::new(),
         }
+    }
+
+    /// The node's kind as Apache encodes it in the owner field.
+    pub fn owner(&self) -> i64 {
+        self.stat.ephemeral_owner
+    }
+
+    /// The Stat clients see: the owner only for real ephemerals (0 for
+    /// containers and TTL nodes), as Apache shows it.
+    pub fn client_stat(&self) -> Stat {
+        let mut st = self.stat.clone();
+        if !matches!(
+            NodeKind::from_owner(st.ephemeral_owner),
+            NodeKind::Ephemeral(_)
+        ) {
+            st.ephemeral_owner = 0;
+        }
+        st
     }
 }
 
@@ -142,7 +158,9 @@ pub fn world_acl(perms: i32) -> Vec<Acl> {
 
 #[derive(Debug)]
 pub struct DataTree {
-    nodes: HashMap<Box<str>, Node>,
+    // Nodes are boxed so that the spare capacity of the table costs a
+    // pointer per slot rather than a whole node.
+    nodes: HashMap<Box<str>, Box<Node>>,
     ephemerals: HashMap<i64, BTreeSet<String>>,
     containers: BTreeSet<String>,
     ttls: BTreeSet<String>,
@@ -190,7 +208,7 @@ impl DataTree {
             // Apache's fresh tree reports minus the number of built-in children.
             n.stat.cversion = -(children.len() as i32);
             t.data_size += path.len();
-            t.nodes.insert(path.into(), n);
+            t.nodes.insert(path.into(), Box::new(n));
         };
         add(&mut t, "/", &open, &["zookeeper"]);
         add(&mut t, ZOOKEEPER, &open, &["quota", "config"]);
@@ -204,7 +222,7 @@ impl DataTree {
     }
 
     pub fn get(&self, path: &str) -> Option<&Node> {
-        self.nodes.get(path)
+        self.nodes.get(path).map(|n| &**n)
     }
 
     pub fn node_count(&self) -> usize {
@@ -340,20 +358,17 @@ impl DataTree {
             version: 0,
             cversion: 0,
             aversion: 0,
-            ephemeral_owner: match NodeKind::from_owner(owner) {
-                NodeKind::Ephemeral(s) => s,
-                _ => 0,
-            },
+            ephemeral_owner: owner,
             data_length: data.as_ref().map_or(0, |d| d.len() as i32),
             num_children: 0,
             pzxid: zxid,
         };
         self.data_size += path.len() + data.as_ref().map_or(0, |d| d.len());
-        let mut node = Node::new(data, acl, stat.clone());
-        node.owner = owner;
-        self.nodes.insert(path.into(), node);
+        let node = Node::new(data, acl, stat);
+        let visible = node.client_stat();
+        self.nodes.insert(path.into(), Box::new(node));
         self.register(path, owner);
-        stat
+        visible
     }
 
     /// Deletes a childless node (the caller checked it exists and is empty).
@@ -364,11 +379,11 @@ impl DataTree {
         self.data_size = self
             .data_size
             .saturating_sub(path.len() + node.data.as_ref().map_or(0, |d| d.len()));
-        self.unregister(path, node.owner);
+        self.unregister(path, node.owner());
         if let Some(parent) = self.nodes.get_mut(parent(path)) {
             journal.push(Undo::Deleted {
                 path: path.to_string(),
-                node,
+                node: *node,
                 parent_stat: parent.stat.clone(),
                 parent_seq: parent.seq,
             });
@@ -409,7 +424,7 @@ impl DataTree {
         n.stat.version = n.stat.version.wrapping_add(1);
         n.stat.mzxid = zxid;
         n.stat.mtime = time;
-        Some(n.stat.clone())
+        Some(n.client_stat())
     }
 
     pub fn set_acl(&mut self, path: &str, acl: AclList, journal: &mut Vec<Undo>) -> Option<Stat> {
@@ -417,7 +432,7 @@ impl DataTree {
         let n = self.nodes.get_mut(path)?;
         n.acl = acl;
         n.stat.aversion = n.stat.aversion.wrapping_add(1);
-        Some(n.stat.clone())
+        Some(n.client_stat())
     }
 
     /// Reverts the changes of a journal, newest first.
@@ -433,7 +448,7 @@ impl DataTree {
                         self.data_size = self
                             .data_size
                             .saturating_sub(path.len() + n.data.as_ref().map_or(0, |d| d.len()));
-                        self.unregister(&path, n.owner);
+                        self.unregister(&path, n.owner());
                     }
                     if let Some(p) = self.nodes.get_mut(parent(&path)) {
                         p.children.remove(basename(&path));
@@ -453,8 +468,8 @@ impl DataTree {
                         p.seq = parent_seq;
                     }
                     self.data_size += path.len() + node.data.as_ref().map_or(0, |d| d.len());
-                    self.register(&path, node.owner);
-                    self.nodes.insert(path.into_boxed_str(), node);
+                    self.register(&path, node.owner());
+                    self.nodes.insert(path.into_boxed_str(), Box::new(node));
                 }
                 Undo::Changed {
                     path,

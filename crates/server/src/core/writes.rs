@@ -247,7 +247,7 @@ impl Processor {
         if self.tree.get(&path).is_some() {
             return Err(ZNODEEXISTS);
         }
-        if let NodeKind::Ephemeral(_) = NodeKind::from_owner(parent.owner) {
+        if let NodeKind::Ephemeral(_) = NodeKind::from_owner(parent.owner()) {
             return Err(ZNOCHILDRENFOREPHEMERALS);
         }
         let owner = match c.flags {
@@ -306,7 +306,7 @@ impl Processor {
         if !n.children.is_empty() {
             return Err(ZNOTEMPTY);
         }
-        if let NodeKind::Ephemeral(_) = NodeKind::from_owner(n.owner) {
+        if let NodeKind::Ephemeral(_) = NodeKind::from_owner(n.owner()) {
             return Err(ZBADVERSION);
         }
         self.tree.get(parent_path).ok_or(ZNONODE)?;
