@@ -10,6 +10,8 @@ all: build
 
 build:
 	$(CARGO) build --release
+	@# Programs look the library up by its soname.
+	ln -sf libzookeeper_mt.so target/release/libzookeeper_mt.so.2
 
 deps:
 	scripts/install-deps.sh
@@ -17,9 +19,9 @@ deps:
 demo: build
 	scripts/demo.sh
 
-test: deps
-	$(CARGO) build --release
+test: deps build
 	$(CARGO) test --workspace
+	ZK_SERVER_CMD="target/release/zkserver --port 0" ZK_PREFIX=$(CURDIR) php-ext/run-tests.sh
 
 lint:
 	$(CARGO) fmt --all -- --check

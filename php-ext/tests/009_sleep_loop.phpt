@@ -1,0 +1,38 @@
+--TEST--
+A plain sleep() loop receives watch events without calling the extension
+--SKIPIF--
+<?php include __DIR__ . '/skipif.inc'; ?>
+--FILE--
+<?php
+require __DIR__ . '/zk_test.inc';
+$zk = zk_connected();
+$base = zk_base($zk, 'sleep');
+$fired = null;
+$zk->exists("$base/flag", function ($type, $state, $path) use (&$fired) { $fired = [$type, basename($path)]; });
+
+// Another process creates the node while this one only sleeps.
+[$proc, $pipes] = zk_spawn_php('
+    $zk = new Zookeeper(getenv("ZK_TEST_HOSTS"));
+    while ($zk->getState() != Zookeeper::CONNECTED_STATE) usleep(10000);
+    usleep(300000);
+    $zk->create(getenv("FLAG"), "x");
+', ['FLAG' => "$base/flag"]);
+
+$start = microtime(true);
+$loops = 0;
+while ($fired === null && $loops < 20) {
+    sleep(1);
+    $loops++;
+}
+var_dump($fired, $loops <= 3);
+proc_close($proc);
+zk_rmr($zk, $base);
+?>
+--EXPECT--
+array(2) {
+  [0]=>
+  int(1)
+  [1]=>
+  string(4) "flag"
+}
+bool(true)
