@@ -22,6 +22,8 @@ demo: build
 test: deps build
 	$(CARGO) test --workspace
 	ZK_SERVER_CMD="target/release/zkserver --port 0" ZK_PREFIX=$(CURDIR) php-ext/run-tests.sh
+	@# The same phpt suite under valgrind: an invalid access or a leak fails it.
+	USE_ZEND_ALLOC=0 ZK_SERVER_CMD="target/release/zkserver --port 0" ZK_PREFIX=$(CURDIR) php-ext/run-tests.sh -m
 
 lint:
 	$(CARGO) fmt --all -- --check
