@@ -107,9 +107,11 @@ fn main() {
     );
     let ours = build(&work, "zkrs", &ours_include, &ours_lib);
 
-    let mut config = ServerConfig::default();
-    config.client_port = 0;
-    config.max_client_cnxns = 0;
+    let config = ServerConfig {
+        client_port: 0,
+        max_client_cnxns: 0,
+        ..Default::default()
+    };
     let server = Server::start(config).expect("start the server");
     let hosts = format!("127.0.0.1:{}", server.local_addr().port());
 
