@@ -84,6 +84,7 @@ pub struct EventLoop {
     request_started_ms: i64,
     dirty: Vec<Token>,
     scratch: Vec<u8>,
+    frame: Vec<u8>,
 }
 
 impl EventLoop {
@@ -117,6 +118,7 @@ impl EventLoop {
                 request_started_ms: now,
                 dirty: Vec::new(),
                 scratch: vec![0u8; 64 * 1024],
+                frame: Vec::new(),
             },
             waker,
         ))
@@ -269,10 +271,15 @@ impl EventLoop {
                     return;
                 }
             }
-            let frame = match c.decoder.next_frame() {
-                Ok(Some(f)) => f.to_vec(),
+            // The frame is copied out of the decoder (handling it needs the
+            // whole loop mutably) into one buffer reused for every request.
+            let mut frame = std::mem::take(&mut self.frame);
+            frame.clear();
+            match c.decoder.next_frame() {
+                Ok(Some(f)) => frame.extend_from_slice(f),
                 Ok(None) => {
                     c.decoder.compact();
+                    self.frame = frame;
                     return;
                 }
                 Err(_) => {
@@ -280,14 +287,15 @@ impl EventLoop {
                     self.close_conn(token);
                     return;
                 }
-            };
+            }
             c.received += 1;
             self.counters.received += 1;
             match c.phase {
                 Phase::Handshake => self.handshake(token, &frame),
                 Phase::Session(id) => self.request(token, id, &frame),
-                Phase::Closing => return,
+                Phase::Closing => {}
             }
+            self.frame = frame;
             // Stop reading a connection whose answers pile up; the frames
             // it already sent wait in its decoder.
             if let Some(c) = self.conns.get_mut(&token) {
