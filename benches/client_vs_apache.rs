@@ -25,20 +25,8 @@ fn env_num(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// A directory where `libzookeeper_mt.so(.2)` is `lib`, for -L and the soname.
-fn lib_dir(work: &Path, tag: &str, lib: &Path) -> PathBuf {
-    let dir = work.join(tag);
-    std::fs::create_dir_all(&dir).unwrap();
-    for name in ["libzookeeper_mt.so", "libzookeeper_mt.so.2"] {
-        let link = dir.join(name);
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(lib, &link).unwrap();
-    }
-    dir
-}
-
 fn build(work: &Path, tag: &str, include: &Path, lib: &Path) -> PathBuf {
-    let dir = lib_dir(work, tag, lib);
+    let dir = testkit::link_zookeeper_library(&work.join(tag), lib);
     let exe = work.join(format!("client_bench_{tag}"));
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/c/client_bench.c");
     let out = Command::new("cc")

@@ -39,17 +39,11 @@ pub fn lib_dir(flavor: Flavor, work: &Path) -> PathBuf {
         Flavor::Apache => "lib-apache",
         Flavor::Ours => "lib-ours",
     });
-    std::fs::create_dir_all(&dir).unwrap();
     let target = match flavor {
         Flavor::Apache => PathBuf::from(APACHE_LIB),
         Flavor::Ours => our_library(),
     };
-    for name in ["libzookeeper_mt.so", "libzookeeper_mt.so.2"] {
-        let link = dir.join(name);
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(&target, &link).unwrap();
-    }
-    dir
+    testkit::link_zookeeper_library(&dir, &target)
 }
 
 pub fn include_dir(flavor: Flavor) -> PathBuf {

@@ -137,11 +137,11 @@ pub fn four_letter(port: u16, word: &str) -> std::io::Result<String> {
     Ok(out)
 }
 
-/// Waits until a server on `port` answers `ruok` with `imok`.
-pub fn wait_for_ruok(port: u16, timeout: Duration) -> bool {
+/// Waits until a four-letter word's answer on `port` satisfies `ok`.
+fn wait_for_answer(port: u16, word: &str, timeout: Duration, ok: impl Fn(&str) -> bool) -> bool {
     let end = Instant::now() + timeout;
     while Instant::now() < end {
-        if matches!(four_letter(port, "ruok"), Ok(ref s) if s == "imok") {
+        if matches!(four_letter(port, word), Ok(ref s) if ok(s)) {
             return true;
         }
         thread::sleep(Duration::from_millis(50));
@@ -149,17 +149,28 @@ pub fn wait_for_ruok(port: u16, timeout: Duration) -> bool {
     false
 }
 
+/// Waits until a server on `port` answers `ruok` with `imok`.
+pub fn wait_for_ruok(port: u16, timeout: Duration) -> bool {
+    wait_for_answer(port, "ruok", timeout, |s| s == "imok")
+}
+
 /// Waits until a server on `port` is serving requests: Apache answers `ruok`
 /// before its database is loaded, `srvr` only once it serves.
 pub fn wait_until_serving(port: u16, timeout: Duration) -> bool {
-    let end = Instant::now() + timeout;
-    while Instant::now() < end {
-        if matches!(four_letter(port, "srvr"), Ok(ref s) if s.contains("Mode:")) {
-            return true;
-        }
-        thread::sleep(Duration::from_millis(50));
+    wait_for_answer(port, "srvr", timeout, |s| s.contains("Mode:"))
+}
+
+/// Makes `dir` hold `lib` as `libzookeeper_mt.so` and under its soname
+/// `libzookeeper_mt.so.2`, so that `-L dir -lzookeeper_mt` and a program's
+/// rpath both resolve to that library rather than the system's copy.
+pub fn link_zookeeper_library(dir: &Path, lib: &Path) -> PathBuf {
+    fs::create_dir_all(dir).expect("library dir");
+    for name in ["libzookeeper_mt.so", "libzookeeper_mt.so.2"] {
+        let link = dir.join(name);
+        let _ = fs::remove_file(&link);
+        std::os::unix::fs::symlink(lib, &link).expect("symlink the library");
     }
-    false
+    dir.to_path_buf()
 }
 
 /// Options for an Apache ZooKeeper test server.

@@ -103,26 +103,7 @@ fn project_lib_dir() -> PathBuf {
     );
     let so = so.canonicalize().expect("canonical library path");
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("zkrs-libdir");
-    std::fs::create_dir_all(&dir).expect("library dir");
-    let out = Command::new("readelf")
-        .arg("-d")
-        .arg(&so)
-        .output()
-        .expect("run readelf");
-    let dynamic = String::from_utf8_lossy(&out.stdout);
-    let soname = dynamic
-        .lines()
-        .find(|l| l.contains("(SONAME)"))
-        .and_then(|l| l.split('[').nth(1))
-        .and_then(|l| l.split(']').next())
-        .unwrap_or("libzookeeper_mt.so.2")
-        .to_string();
-    for name in ["libzookeeper_mt.so".to_string(), soname] {
-        let link = dir.join(name);
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(&so, &link).expect("symlink the library");
-    }
-    dir
+    testkit::link_zookeeper_library(&dir, &so)
 }
 
 /// Asserts that `exe` loads libzookeeper_mt from the chosen client.
