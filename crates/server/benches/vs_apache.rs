@@ -42,15 +42,13 @@ impl Drop for Peer {
     }
 }
 
+/// Polls `ruok` every millisecond, for a start time to the millisecond. Each
+/// try has testkit's read timeout: a JVM that accepts a connection while it
+/// starts may leave it unanswered.
 fn wait_ruok(port: u16, deadline: Instant) -> bool {
     while Instant::now() < deadline {
-        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
-            let _ = s.write_all(b"ruok");
-            let mut out = String::new();
-            let _ = s.read_to_string(&mut out);
-            if out == "imok" {
-                return true;
-            }
+        if matches!(testkit::four_letter(port, "ruok"), Ok(ref s) if s == "imok") {
+            return true;
         }
         std::thread::sleep(Duration::from_millis(1));
     }
