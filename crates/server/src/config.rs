@@ -69,6 +69,9 @@ pub struct ServerConfig {
     pub autopurge_purge_interval_hours: u32,
     pub force_sync: bool,
     pub snap_count: u64,
+    /// Log preallocation step in bytes (`preAllocSize`, in KiB, as Apache's
+    /// `zookeeper.preAllocSize`, which an unknown zoo.cfg key becomes).
+    pub prealloc_bytes: u64,
     /// How long a connection may stay without a session (Apache's
     /// `zookeeper.nio.sessionlessCnxnTimeout`, also accepted in zoo.cfg).
     pub sessionless_cnxn_timeout_ms: i64,
@@ -92,6 +95,7 @@ impl Default for ServerConfig {
             autopurge_purge_interval_hours: 0,
             force_sync: true,
             snap_count: 100_000,
+            prealloc_bytes: 64 << 20,
             sessionless_cnxn_timeout_ms: 10_000,
         }
     }
@@ -204,6 +208,7 @@ impl ServerConfig {
                     }
                 }
                 "snapCount" => cfg.snap_count = int(2, i64::MAX)? as u64,
+                "preAllocSize" => cfg.prealloc_bytes = int(1, i64::MAX >> 10)? as u64 * 1024,
                 "zookeeper.nio.sessionlessCnxnTimeout" => {
                     cfg.sessionless_cnxn_timeout_ms = int(1, i32::MAX as i64)?
                 }

@@ -4,10 +4,12 @@
 
 pub mod config;
 pub mod core;
+pub mod durable;
 pub mod fourlw;
 pub mod network;
 pub mod server;
 pub mod sessions;
+pub mod storage;
 
 pub use config::{ConfigError, ServerConfig};
 pub use core::processor::{Output, Processor, ProcessorOptions, ProcessorStats};

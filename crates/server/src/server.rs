@@ -10,7 +10,9 @@ use std::thread::JoinHandle;
 use mio::Waker;
 
 use crate::config::ServerConfig;
-use crate::network::EventLoop;
+use crate::durable;
+use crate::network::{now_ms, EventLoop, Restored};
+use crate::sessions::SessionTracker;
 use crate::{Processor, ProcessorOptions};
 
 /// A running server. Dropping it stops it.
@@ -36,12 +38,31 @@ impl Server {
         std_listener.set_nonblocking(true)?;
         let listener = mio::net::TcpListener::from_std(std_listener);
         let addr = listener.local_addr()?;
-        let processor = Processor::new(ProcessorOptions {
+        let opts = ProcessorOptions {
             super_digest: config.super_digest.clone(),
             max_buffer: config.max_buffer,
-        });
+        };
+        let now = now_ms();
+        // With a data directory, state comes back from it and every write
+        // is logged; without one the server keeps everything in memory.
+        let (processor, sessions, durability) = match &config.data_dir {
+            Some(dir) => {
+                let (p, s, d) = durable::open(&config, dir, opts, now)?;
+                (p, s, Some(d))
+            }
+            None => (
+                Processor::new(opts),
+                SessionTracker::new(config.tick_time_ms, now),
+                None,
+            ),
+        };
         let stop = Arc::new(AtomicBool::new(false));
-        let (mut event_loop, waker) = EventLoop::new(config, processor, listener, stop.clone())?;
+        let restored = Restored {
+            sessions,
+            durability,
+        };
+        let (mut event_loop, waker) =
+            EventLoop::new(config, processor, listener, stop.clone(), restored)?;
         let thread = std::thread::Builder::new()
             .name("zkserver".into())
             .spawn(move || event_loop.run())?;

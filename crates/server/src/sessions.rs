@@ -5,6 +5,8 @@ use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
 
+use sha1::{Digest, Sha1};
+
 /// Length of a session password.
 pub const PASSWD_LEN: usize = 16;
 
@@ -18,7 +20,9 @@ pub struct SessionInfo {
 pub struct SessionTracker {
     tick_ms: i64,
     next_id: i64,
-    secret: RandomState,
+    /// Keys session passwords; kept in the data directory so that
+    /// sessions survive a restart.
+    secret: [u8; 16],
     sessions: HashMap<i64, SessionInfo>,
     buckets: BTreeMap<i64, HashSet<i64>>,
 }
@@ -26,14 +30,26 @@ pub struct SessionTracker {
 impl SessionTracker {
     /// `now_ms` is wall-clock time: ids start from it, as Apache's do, so
     /// ids from an earlier run of the server are not handed out again.
+    /// A tracker with a secret of its own (a server without a data
+    /// directory: its sessions end with the process anyway).
     pub fn new(tick_ms: i32, now_ms: i64) -> SessionTracker {
+        let mut secret = [0u8; 16];
+        for (i, chunk) in secret.chunks_mut(8).enumerate() {
+            let mut h = RandomState::new().build_hasher();
+            h.write_usize(i);
+            chunk.copy_from_slice(&h.finish().to_le_bytes());
+        }
+        SessionTracker::with_secret(tick_ms, now_ms, secret)
+    }
+
+    pub fn with_secret(tick_ms: i32, now_ms: i64, secret: [u8; 16]) -> SessionTracker {
         // Apache: ((time << 24) >>> 8) | (serverId << 56); a standalone
         // server's id is 1.
         let base = (((now_ms as u64) << 24) >> 8) as i64 | (1i64 << 56);
         SessionTracker {
             tick_ms: tick_ms.max(1) as i64,
             next_id: base,
-            secret: RandomState::new(),
+            secret,
             sessions: HashMap::new(),
             buckets: BTreeMap::new(),
         }
@@ -70,13 +86,12 @@ impl SessionTracker {
     /// The password of a session id: derived from a per-process secret, so
     /// only the server can make it.
     pub fn password(&self, id: i64) -> [u8; PASSWD_LEN] {
+        let mut h = Sha1::new();
+        h.update(self.secret);
+        h.update(id.to_be_bytes());
+        let digest = h.finalize();
         let mut out = [0u8; PASSWD_LEN];
-        for (i, chunk) in out.chunks_mut(8).enumerate() {
-            let mut h = self.secret.build_hasher();
-            h.write_i64(id);
-            h.write_usize(i);
-            chunk.copy_from_slice(&h.finish().to_be_bytes());
-        }
+        out.copy_from_slice(&digest[..PASSWD_LEN]);
         out
     }
 

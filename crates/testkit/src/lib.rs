@@ -2,6 +2,8 @@
 //! (Debian's Apache ZooKeeper, our zkserver, kazoo scripts) on free loopback
 //! ports and stops them when dropped.
 
+pub mod raw;
+
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -105,8 +107,13 @@ pub struct TempDir(PathBuf);
 
 impl TempDir {
     pub fn new(tag: &str) -> TempDir {
+        TempDir::new_in(&std::env::temp_dir(), tag)
+    }
+
+    /// A new directory under `parent`.
+    pub fn new_in(parent: &Path, tag: &str) -> TempDir {
         static N: AtomicU64 = AtomicU64::new(0);
-        let p = std::env::temp_dir().join(format!(
+        let p = parent.join(format!(
             "zkrs-{tag}-{}-{}",
             std::process::id(),
             N.fetch_add(1, Ordering::Relaxed)
@@ -129,8 +136,15 @@ impl Drop for TempDir {
 
 /// Sends a four-letter word and returns the whole answer.
 pub fn four_letter(port: u16, word: &str) -> std::io::Result<String> {
+    four_letter_within(port, word, Duration::from_secs(10))
+}
+
+/// Sends a four-letter word and returns the whole answer; a read that waits
+/// longer than `timeout` fails (a starting JVM may accept a connection and
+/// never answer it).
+pub fn four_letter_within(port: u16, word: &str, timeout: Duration) -> std::io::Result<String> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    s.set_read_timeout(Some(timeout))?;
     s.write_all(word.as_bytes())?;
     let mut out = String::new();
     s.read_to_string(&mut out)?;

@@ -2,17 +2,26 @@
 //!
 //!   zkserver [zoo.cfg] [--port N] [--data-dir DIR] [--bind ADDR]
 //!
+//!   zkserver --dump-log DIR|FILE
+//!   zkserver --dump-snapshot FILE
+//!
 //! Flags override the file. Port 0 picks a free port. The bound address is
 //! printed as `zkserver listening on HOST:PORT`. SIGTERM or SIGINT stops it.
+//! The dump modes print a data directory's transaction logs (DIR is the
+//! dataDir, the dataLogDir, their `version-2`, or one log file) or one
+//! snapshot, and exit non-zero at the first corruption.
 
-use std::io::Write;
+use std::io::{ErrorKind, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use zkrs_server::config::ServerConfig;
 use zkrs_server::server::Server;
+use zkrs_server::storage::{self, StorageError};
 
-const USAGE: &str = "usage: zkserver [zoo.cfg] [--port N] [--data-dir DIR] [--bind ADDR]";
+const USAGE: &str = "usage: zkserver [zoo.cfg] [--port N] [--data-dir DIR] [--bind ADDR]
+       zkserver --dump-log DIR|FILE
+       zkserver --dump-snapshot FILE";
 
 fn main() -> ExitCode {
     match run() {
@@ -26,6 +35,9 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(mode @ ("--dump-log" | "--dump-snapshot")) = args.first().map(String::as_str) {
+        return dump(mode, &args[1..]);
+    }
     let mut cfg_path: Option<PathBuf> = None;
     let mut port: Option<u16> = None;
     let mut data_dir: Option<PathBuf> = None;
@@ -104,6 +116,30 @@ fn run() -> Result<(), String> {
     unsafe { libc::sigwait(&set, &mut sig) };
     handle.stop().map_err(|e| format!("stopping: {e}"))?;
     Ok(())
+}
+
+/// `--dump-log DIR` or `--dump-snapshot FILE`: prints, then exits.
+fn dump(mode: &str, rest: &[String]) -> Result<(), String> {
+    let [target] = rest else {
+        return Err(format!("{mode} takes exactly one path\n{USAGE}"));
+    };
+    let path = std::path::Path::new(target);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let result = if mode == "--dump-log" {
+        storage::dump_log(path, &mut out)
+    } else {
+        storage::dump_snapshot(path, &mut out)
+    };
+    let flushed = out.flush();
+    match result {
+        // A reader that stopped early (`| head`) is not an error.
+        Err(StorageError::Io { source, .. }) if source.kind() == ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.to_string()),
+        Ok(()) => match flushed {
+            Err(e) if e.kind() != ErrorKind::BrokenPipe => Err(format!("writing output: {e}")),
+            _ => Ok(()),
+        },
+    }
 }
 
 fn stop_signals() -> libc::sigset_t {

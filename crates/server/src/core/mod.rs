@@ -4,6 +4,7 @@
 pub mod acl;
 pub mod processor;
 mod reads;
+mod restore;
 pub mod storage;
 #[cfg(test)]
 mod tests;

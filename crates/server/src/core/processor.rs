@@ -27,7 +27,7 @@ use zkrs_proto::Decode;
 
 use super::acl;
 use super::storage::{MemoryStorage, Storage, Txn, TxnRecord};
-use super::tree::DataTree;
+use super::tree::{DataTree, Undo};
 use super::watches::WatchTable;
 
 /// Settings of the processor.
@@ -81,8 +81,35 @@ pub struct ProcessorStats {
 
 #[derive(Debug, Default)]
 pub(super) struct Session {
+    pub(super) timeout_ms: i32,
     pub(super) auth: Vec<Id>,
     pub(super) peer: Option<IpAddr>,
+}
+
+/// How to undo a transaction that is not durable yet, should its group fail
+/// to reach the disk.
+#[derive(Debug)]
+struct Unsynced {
+    journal: Vec<Undo>,
+    session: Option<SessionChange>,
+}
+
+#[derive(Debug)]
+enum SessionChange {
+    Opened(i64),
+    Closed(i64, Session),
+}
+
+/// A group of transactions that could not be made durable and was undone.
+#[derive(Debug)]
+pub struct RolledBack {
+    pub error: std::io::Error,
+    /// The zxid the state went back to: the last durable one.
+    pub zxid: i64,
+    /// Sessions whose creation was undone: they do not exist.
+    pub opened: Vec<i64>,
+    /// Sessions whose closing was undone, with their timeouts: they live on.
+    pub closed: Vec<(i64, i32)>,
 }
 
 /// A change that fires watches once its transaction commits.
@@ -102,7 +129,12 @@ pub struct Processor {
     pub(super) child_watches: WatchTable,
     pub(super) sessions: HashMap<i64, Session>,
     pub(super) zxid: i64,
+    /// The last zxid the storage has made durable.
+    durable_zxid: i64,
     pub(super) storage: Box<dyn Storage>,
+    /// Undo records of the transactions after `durable_zxid`, kept only
+    /// when the storage is durable.
+    unsynced: Vec<Unsynced>,
 }
 
 pub(super) fn body<T: Encode>(r: &T) -> Vec<u8> {
@@ -124,7 +156,9 @@ impl Processor {
             child_watches: WatchTable::default(),
             sessions: HashMap::new(),
             zxid: 0,
+            durable_zxid: 0,
             storage,
+            unsynced: Vec::new(),
         }
     }
 
@@ -138,16 +172,100 @@ impl Processor {
             time_ms: now_ms,
             txn,
         };
-        // A storage failure must not lose the in-memory state; the durable
-        // implementation reports its own errors.
-        let _ = self.storage.commit(&rec);
+        self.storage.append(&rec);
         self.zxid
+    }
+
+    /// Keeps what undoes the transaction just committed, until it is durable.
+    pub(super) fn keep_undo(&mut self, journal: Vec<Undo>) {
+        self.keep(journal, None);
+    }
+
+    fn keep(&mut self, journal: Vec<Undo>, session: Option<SessionChange>) {
+        if self.storage.is_durable() {
+            self.unsynced.push(Unsynced { journal, session });
+        }
+    }
+
+    /// Whether some transaction is not durable yet: anything that reflects
+    /// it must wait for `sync_storage`.
+    pub fn has_unsynced(&self) -> bool {
+        self.zxid > self.durable_zxid
+    }
+
+    /// Replaces the storage (after recovery has filled the processor).
+    pub fn set_storage(&mut self, storage: Box<dyn Storage>) {
+        self.storage = storage;
+    }
+
+    /// The next group goes to a new log file (a snapshot is taken now).
+    pub fn roll_log(&mut self) {
+        self.storage.roll();
+    }
+
+    pub(super) fn mark_durable(&mut self) {
+        self.durable_zxid = self.zxid;
+        self.unsynced.clear();
+    }
+
+    pub fn durable_zxid(&self) -> i64 {
+        self.durable_zxid
+    }
+
+    /// Makes the transactions since the last call durable, as one group. If
+    /// the storage fails, they are undone: the tree, the sessions and the
+    /// zxid go back to the last durable state (watches fired meanwhile stay
+    /// fired; the network layer drops the connections that were told).
+    pub fn sync_storage(&mut self) -> Result<(), RolledBack> {
+        if !self.has_unsynced() {
+            return Ok(());
+        }
+        match self.storage.sync() {
+            Ok(()) => {
+                self.mark_durable();
+                Ok(())
+            }
+            Err(error) => {
+                let mut opened = Vec::new();
+                let mut closed = Vec::new();
+                for u in std::mem::take(&mut self.unsynced).into_iter().rev() {
+                    self.tree.rollback(u.journal);
+                    match u.session {
+                        Some(SessionChange::Opened(id)) => {
+                            self.sessions.remove(&id);
+                            self.data_watches.remove_session(id);
+                            self.child_watches.remove_session(id);
+                            opened.push(id);
+                        }
+                        Some(SessionChange::Closed(id, s)) => {
+                            closed.push((id, s.timeout_ms));
+                            self.sessions.insert(id, s);
+                        }
+                        None => {}
+                    }
+                }
+                self.zxid = self.durable_zxid;
+                Err(RolledBack {
+                    error,
+                    zxid: self.zxid,
+                    opened,
+                    closed,
+                })
+            }
+        }
     }
 
     /// Records a new session (a createSession transaction: takes a zxid).
     pub fn open_session(&mut self, session_id: i64, timeout_ms: i32, now_ms: i64) {
-        self.sessions.insert(session_id, Session::default());
+        self.sessions.insert(
+            session_id,
+            Session {
+                timeout_ms,
+                ..Session::default()
+            },
+        );
         self.commit(session_id, 0, now_ms, Txn::CreateSession { timeout_ms });
+        self.keep(Vec::new(), Some(SessionChange::Opened(session_id)));
     }
 
     /// closeSession or expiry: deletes the session's ephemerals in one
@@ -156,9 +274,9 @@ impl Processor {
     pub fn close_session(&mut self, session_id: i64, now_ms: i64, out: &mut Vec<Output>) {
         self.data_watches.remove_session(session_id);
         self.child_watches.remove_session(session_id);
-        let known = self.sessions.remove(&session_id).is_some();
+        let removed = self.sessions.remove(&session_id);
         let paths = self.tree.ephemerals_of(session_id);
-        if !known && paths.is_empty() {
+        if removed.is_none() && paths.is_empty() {
             // Closed already: a second close changes nothing.
             return;
         }
@@ -171,10 +289,13 @@ impl Processor {
             },
         );
         let mut changes = Vec::with_capacity(paths.len());
+        let mut journal = Vec::new();
         for p in paths {
-            self.tree.delete(&p, zxid, &mut Vec::new());
+            self.tree.delete(&p, zxid, &mut journal);
             changes.push(Change::Deleted(p));
         }
+        let change = removed.map(|s| SessionChange::Closed(session_id, s));
+        self.keep(journal, change);
         self.fire(&changes, out);
     }
 

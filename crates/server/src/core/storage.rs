@@ -1,6 +1,7 @@
 //! Where committed transactions go. The processor hands every transaction
-//! it applies to a `Storage`; a durable implementation writes them to a log
-//! (and snapshots) and gives them back at start. The in-memory one keeps
+//! it applies to a `Storage`; the network layer has the queued group synced
+//! before it sends any answer that depends on it. The durable implementation
+//! (the `storage` module) writes a log and snapshots; the in-memory one keeps
 //! nothing, so a restart begins with an empty tree.
 
 use std::io;
@@ -53,10 +54,18 @@ pub struct TxnRecord {
 }
 
 pub trait Storage: Send {
-    /// Records a transaction the processor has applied.
-    fn commit(&mut self, record: &TxnRecord) -> io::Result<()>;
-    /// The transactions to replay at start, oldest first.
-    fn recover(&mut self) -> io::Result<Vec<TxnRecord>>;
+    /// Queues a transaction the processor has applied; nothing is written
+    /// until `sync`.
+    fn append(&mut self, record: &TxnRecord);
+    /// Writes everything queued since the last call as one group and, unless
+    /// syncing is turned off, makes it durable. On error nothing of the group
+    /// is kept and the caller rolls its state back to the last success.
+    fn sync(&mut self) -> io::Result<()>;
+    /// Whether transactions outlive the process: only then does the
+    /// processor keep what it needs to roll a failed group back.
+    fn is_durable(&self) -> bool;
+    /// Starts a new log file with the next group (a snapshot was taken).
+    fn roll(&mut self) {}
 }
 
 /// Keeps nothing; counts what it was given.
@@ -66,12 +75,15 @@ pub struct MemoryStorage {
 }
 
 impl Storage for MemoryStorage {
-    fn commit(&mut self, _record: &TxnRecord) -> io::Result<()> {
+    fn append(&mut self, _record: &TxnRecord) {
         self.committed += 1;
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
         Ok(())
     }
 
-    fn recover(&mut self) -> io::Result<Vec<TxnRecord>> {
-        Ok(Vec::new())
+    fn is_durable(&self) -> bool {
+        false
     }
 }

@@ -13,6 +13,7 @@ use super::tree::CONTAINER_OWNER;
 
 const A: i64 = 0x100;
 const B: i64 = 0x200;
+const C: i64 = 0x300;
 
 /// What one request produced, decoded.
 #[derive(Debug)]
@@ -1107,44 +1108,191 @@ fn lost_connections_take_their_watches() {
     assert_eq!(h.p.stats().watch_count, 0);
 }
 
-/// Records what the processor commits.
-struct Recorder(std::sync::Arc<std::sync::Mutex<Vec<TxnRecord>>>);
+/// Records what the processor commits; its syncs fail while `failing`.
+struct Recorder(
+    std::sync::Arc<std::sync::Mutex<Vec<TxnRecord>>>,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+);
 
 impl Storage for Recorder {
-    fn commit(&mut self, record: &TxnRecord) -> std::io::Result<()> {
+    fn append(&mut self, record: &TxnRecord) {
         self.0.lock().unwrap().push(record.clone());
+    }
+    fn sync(&mut self) -> std::io::Result<()> {
+        if self.1.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(std::io::Error::other("disk full"));
+        }
         Ok(())
     }
-    fn recover(&mut self) -> std::io::Result<Vec<TxnRecord>> {
-        Ok(Vec::new())
+    fn is_durable(&self) -> bool {
+        true
     }
+}
+
+fn recorder() -> (
+    Processor,
+    std::sync::Arc<std::sync::Mutex<Vec<TxnRecord>>>,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let failing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let p = Processor::with_storage(
+        ProcessorOptions::default(),
+        Box::new(Recorder(log.clone(), failing.clone())),
+    );
+    (p, log, failing)
+}
+
+fn send(p: &mut Processor, session: i64, r: Request) -> Vec<Output> {
+    let mut out = Vec::new();
+    let mut b = Vec::new();
+    r.encode_body(&mut b);
+    p.process(
+        session,
+        &RequestHeader {
+            xid: 3,
+            op: r.opcode(),
+        },
+        &b,
+        7,
+        &mut out,
+    );
+    out
+}
+
+#[test]
+fn a_group_that_cannot_be_synced_is_undone() {
+    let (mut p, _log, failing) = recorder();
+    p.open_session(A, 1000, 5);
+    p.open_session(B, 2000, 5);
+    send(&mut p, A, Request::Create(create_req("/keep", b"k", 0)));
+    send(&mut p, B, Request::Create(create_req("/eph", b"e", 1)));
+    p.sync_storage().unwrap();
+    let durable = p.last_zxid();
+    assert_eq!(p.durable_zxid(), durable);
+    let before = p.stats();
+    let root_before = p.tree.get("/").unwrap().stat.clone();
+
+    failing.store(true, std::sync::atomic::Ordering::SeqCst);
+    send(&mut p, A, Request::Create(create_req("/new", b"n", 2)));
+    send(
+        &mut p,
+        A,
+        Request::SetData(SetDataRequest {
+            path: "/keep".into(),
+            data: Some(b"changed".to_vec()),
+            version: -1,
+        }),
+    );
+    send(
+        &mut p,
+        A,
+        Request::Delete(DeleteRequest {
+            path: "/keep".into(),
+            version: -1,
+        }),
+    );
+    p.close_session(B, 9, &mut Vec::new());
+    p.open_session(C, 3000, 9);
+    assert!(p.has_unsynced());
+    let rb = p.sync_storage().unwrap_err();
+    assert_eq!(rb.zxid, durable);
+    assert_eq!(rb.opened, vec![C]);
+    assert_eq!(rb.closed, vec![(B, 2000)]);
+    assert_eq!(p.last_zxid(), durable);
+    assert!(!p.has_unsynced());
+    let keep = p.tree.get("/keep").expect("/keep is back");
+    assert_eq!(keep.data.as_deref(), Some(&b"k"[..]));
+    assert_eq!(keep.stat.version, 0);
+    assert!(p.tree.get("/new0000000001").is_none());
+    assert_eq!(p.tree.get("/eph").unwrap().owner(), B);
+    assert_eq!(p.tree.get("/").unwrap().stat, root_before);
+    let after = p.stats();
+    assert_eq!(after.node_count, before.node_count);
+    assert_eq!(after.ephemerals_by_session, before.ephemerals_by_session);
+    assert_eq!(after.session_count, 2);
+
+    // Once the disk works again, the same zxids are used for new writes.
+    failing.store(false, std::sync::atomic::Ordering::SeqCst);
+    send(&mut p, A, Request::Create(create_req("/later", b"", 0)));
+    p.sync_storage().unwrap();
+    assert_eq!(p.tree.get("/later").unwrap().stat.czxid, durable + 1);
+}
+
+#[test]
+fn state_rebuilt_from_a_walk_and_a_replay_matches_the_original() {
+    let (mut p, log, _) = recorder();
+    p.open_session(A, 1000, 5);
+    send(&mut p, A, Request::Create(create_req("/a", b"1", 0)));
+    let snap_zxid = p.last_zxid();
+    let mut nodes = Vec::new();
+    p.walk_nodes(|path, n| {
+        nodes.push((
+            path.to_string(),
+            n.data.clone(),
+            (*n.acl).clone(),
+            n.stat.clone(),
+            n.seq,
+        ))
+    });
+    let sessions = p.session_timeouts();
+    send(&mut p, A, Request::Create(create_req("/a/s", b"2", 2)));
+    send(&mut p, A, Request::Create(create_req("/a/e", b"3", 1)));
+    send(
+        &mut p,
+        A,
+        Request::SetData(SetDataRequest {
+            path: "/a".into(),
+            data: Some(b"x".to_vec()),
+            version: 0,
+        }),
+    );
+    send(
+        &mut p,
+        A,
+        Request::Delete(DeleteRequest {
+            path: "/a/s0000000000".into(),
+            version: -1,
+        }),
+    );
+
+    let mut q = Processor::new(ProcessorOptions::default());
+    q.restore_begin();
+    for (id, t) in &sessions {
+        q.restore_session(*id, *t);
+    }
+    for (path, data, acl, stat, seq) in &nodes {
+        let acl = q.restore_acl(acl.clone());
+        q.restore_node(path, data.as_deref(), acl, stat.clone(), *seq)
+            .unwrap();
+    }
+    q.set_restored_zxid(snap_zxid);
+    for rec in log.lock().unwrap().iter().filter(|r| r.zxid > snap_zxid) {
+        q.replay(rec).unwrap();
+    }
+    let walk = |p: &Processor| {
+        let mut v = Vec::new();
+        p.walk_nodes(|path, n| v.push((path.to_string(), n.data.clone(), n.stat.clone(), n.seq)));
+        v
+    };
+    assert_eq!(walk(&q), walk(&p));
+    assert_eq!(q.last_zxid(), p.last_zxid());
+    assert_eq!(q.session_timeouts(), p.session_timeouts());
+    assert_eq!(
+        q.stats().ephemerals_by_session,
+        p.stats().ephemerals_by_session
+    );
 }
 
 #[test]
 fn every_write_reaches_storage_with_its_zxid() {
-    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let mut p =
-        Processor::with_storage(ProcessorOptions::default(), Box::new(Recorder(log.clone())));
+    let (mut p, log, _) = recorder();
     p.open_session(A, 1000, 5);
-    let mut out = Vec::new();
-    let mut send = |p: &mut Processor, r: Request| {
-        let mut b = Vec::new();
-        r.encode_body(&mut b);
-        p.process(
-            A,
-            &RequestHeader {
-                xid: 3,
-                op: r.opcode(),
-            },
-            &b,
-            7,
-            &mut out,
-        );
-    };
-    send(&mut p, Request::Create(create_req("/s", b"d", 1)));
-    send(&mut p, Request::Create(create_req("/s", b"d", 0)));
+    send(&mut p, A, Request::Create(create_req("/s", b"d", 1)));
+    send(&mut p, A, Request::Create(create_req("/s", b"d", 0)));
     send(
         &mut p,
+        A,
         Request::GetData(GetDataRequest {
             path: "/s".into(),
             watch: false,

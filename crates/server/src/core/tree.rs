@@ -221,6 +221,67 @@ impl DataTree {
         t
     }
 
+    /// A tree without even a root, to be filled by [`DataTree::restore`].
+    pub fn empty() -> DataTree {
+        DataTree {
+            nodes: HashMap::new(),
+            ephemerals: HashMap::new(),
+            containers: BTreeSet::new(),
+            ttls: BTreeSet::new(),
+            acl_cache: AclCache::default(),
+            data_size: 0,
+        }
+    }
+
+    /// Puts back a node as a snapshot recorded it, its stat as stored.
+    /// Parents come before their children; the node starts childless.
+    pub fn restore(
+        &mut self,
+        path: &str,
+        data: Option<&[u8]>,
+        acl: AclList,
+        stat: Stat,
+        seq: i32,
+    ) -> Result<(), String> {
+        if self.nodes.contains_key(path) {
+            return Err(format!("node {path} appears twice"));
+        }
+        if path != "/" {
+            let parent = self
+                .nodes
+                .get_mut(parent(path))
+                .ok_or_else(|| format!("node {path} comes before its parent"))?;
+            parent.children.insert(basename(path).into());
+        }
+        self.data_size += path.len() + data.map_or(0, |d| d.len());
+        let owner = stat.ephemeral_owner;
+        let mut node = Node::new(data.map(<[u8]>::to_vec), acl, stat);
+        node.seq = seq;
+        self.nodes.insert(path.into(), Box::new(node));
+        self.register(path, owner);
+        Ok(())
+    }
+
+    /// Every node, parents before children (a snapshot's order).
+    pub fn walk(&self, mut f: impl FnMut(&str, &Node)) {
+        let mut stack = vec![String::from("/")];
+        while let Some(path) = stack.pop() {
+            let Some(node) = self.nodes.get(path.as_str()) else {
+                continue;
+            };
+            f(&path, node);
+            // Reversed so that children come out in name order.
+            for name in node.children.iter().rev() {
+                let child = if path == "/" {
+                    format!("/{name}")
+                } else {
+                    format!("{path}/{name}")
+                };
+                stack.push(child);
+            }
+        }
+    }
+
     pub fn get(&self, path: &str) -> Option<&Node> {
         self.nodes.get(path).map(|n| &**n)
     }

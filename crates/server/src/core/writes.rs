@@ -118,6 +118,7 @@ impl Processor {
         };
         let zxid = self.commit(session, xid, now, txn);
         debug_assert_eq!(zxid, cx.zxid);
+        self.keep_undo(std::mem::take(&mut cx.journal));
         self.fire(&cx.changes, out);
         if opcode == op::CHECK && err == ZOK {
             // Apache 3.8 cannot serialize the answer to a successful check
@@ -148,6 +149,7 @@ impl Processor {
             Err(e) => Txn::Error(e),
         };
         self.commit(0, xid, now, txn);
+        self.keep_undo(std::mem::take(&mut cx.journal));
         self.fire(&cx.changes, out);
     }
 

@@ -41,6 +41,18 @@ pub struct Conn {
     pub last_response_ms: i64,
     pub timeout_ms: i32,
     pub latency: Latency,
+    /// Output that reflects transactions not yet durable: where it starts in
+    /// the buffer, how many frames it holds and the xids of the writes it
+    /// answers. Cleared once they are durable; if they cannot be made
+    /// durable, that output is taken back.
+    pub unsynced: Option<UnsyncedOutput>,
+}
+
+#[derive(Debug, Default)]
+pub struct UnsyncedOutput {
+    pub start: usize,
+    pub frames: usize,
+    pub write_xids: Vec<i32>,
 }
 
 /// Request latency counters in milliseconds, as `cons` and `stat` print them.
@@ -101,6 +113,7 @@ impl Conn {
             last_response_ms: 0,
             timeout_ms: 0,
             latency: Latency::default(),
+            unsynced: None,
         }
     }
 
@@ -130,6 +143,23 @@ impl Conn {
         self.out.extend_from_slice(payload);
         finish_frame(&mut self.out, at);
         self.sent += 1;
+    }
+
+    /// Starts (or continues) the output that waits for a sync.
+    pub fn begin_unsynced(&mut self) -> &mut UnsyncedOutput {
+        let start = self.out.len();
+        self.unsynced.get_or_insert_with(|| UnsyncedOutput {
+            start,
+            ..UnsyncedOutput::default()
+        })
+    }
+
+    /// Drops the output queued since `begin_unsynced`; nothing of it has
+    /// been written, since the socket is flushed only after a sync.
+    pub fn take_back_unsynced(&mut self) -> Option<UnsyncedOutput> {
+        let u = self.unsynced.take()?;
+        self.out.truncate(u.start.max(self.out_pos));
+        Some(u)
     }
 
     /// Queues raw bytes (four-letter answers have no framing).

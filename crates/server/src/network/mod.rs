@@ -21,6 +21,7 @@ pub use conn::Latency;
 use conn::{Conn, Phase, ReadOutcome, OUTPUT_HIGH_WATER};
 
 use crate::config::ServerConfig;
+use crate::durable::Durability;
 use crate::fourlw::{self, ConnView, ServerView};
 use crate::sessions::{negotiate_timeout, SessionTracker, PASSWD_LEN};
 use crate::{Output, Processor};
@@ -66,6 +67,13 @@ pub struct ServerCounters {
     pub latency: Latency,
 }
 
+/// What the loop starts from: the sessions (restored ones included) and,
+/// with a data directory, what takes snapshots.
+pub struct Restored {
+    pub sessions: SessionTracker,
+    pub durability: Option<Durability>,
+}
+
 pub struct EventLoop {
     poll: Poll,
     listener: TcpListener,
@@ -83,6 +91,9 @@ pub struct EventLoop {
     /// When the request being processed arrived, for latency counters.
     request_started_ms: i64,
     dirty: Vec<Token>,
+    /// Connections holding output that waits for the next sync.
+    unsynced: Vec<Token>,
+    durability: Option<Durability>,
     scratch: Vec<u8>,
     frame: Vec<u8>,
 }
@@ -93,7 +104,12 @@ impl EventLoop {
         processor: Processor,
         listener: TcpListener,
         stop: Arc<AtomicBool>,
+        restored: Restored,
     ) -> io::Result<(EventLoop, Arc<Waker>)> {
+        let Restored {
+            sessions,
+            durability,
+        } = restored;
         let poll = Poll::new()?;
         let mut listener = listener;
         poll.registry()
@@ -104,7 +120,7 @@ impl EventLoop {
             EventLoop {
                 poll,
                 listener,
-                sessions: SessionTracker::new(config.tick_time_ms, now),
+                sessions,
                 config,
                 processor,
                 conns: HashMap::new(),
@@ -117,6 +133,8 @@ impl EventLoop {
                 outputs: Vec::new(),
                 request_started_ms: now,
                 dirty: Vec::new(),
+                unsynced: Vec::new(),
+                durability,
                 scratch: vec![0u8; 64 * 1024],
                 frame: Vec::new(),
             },
@@ -379,9 +397,9 @@ impl EventLoop {
         if let Some(c) = self.conns.get_mut(&token) {
             c.phase = Phase::Session(session_id);
             c.timeout_ms = timeout;
-            c.queue_frame(&connect_response(&resp, old_client));
-            self.counters.sent += 1;
         }
+        self.queue(token, &connect_response(&resp, old_client));
+        self.counters.sent += 1;
         self.mark_dirty(token);
     }
 
@@ -435,10 +453,20 @@ impl EventLoop {
                 self.send_and_close(token, &zkrs_proto::jute::to_vec(&reply));
             }
             _ => {
+                let before = self.processor.last_zxid();
                 self.processor
                     .process(session, &header, r.rest(), now, &mut self.outputs);
                 self.request_started_ms = now;
                 self.route_outputs();
+                if self.processor.last_zxid() != before {
+                    // A write: should its transaction not reach the disk,
+                    // the client gets an error for it.
+                    if let Some(c) = self.conns.get_mut(&token) {
+                        if let Some(u) = c.unsynced.as_mut() {
+                            u.write_xids.push(header.xid);
+                        }
+                    }
+                }
             }
         }
     }
@@ -447,8 +475,8 @@ impl EventLoop {
     /// (None for notifications, which count as sent but have no latency).
     fn send(&mut self, token: Token, payload: &[u8], started_ms: Option<i64>) {
         let zxid = self.processor.last_zxid();
+        self.queue(token, payload);
         if let Some(c) = self.conns.get_mut(&token) {
-            c.queue_frame(payload);
             if let Some(started) = started_ms {
                 let now = now_ms();
                 c.last_response_ms = now;
@@ -461,10 +489,92 @@ impl EventLoop {
         }
     }
 
+    /// Queues a frame; while transactions wait for their sync, the frame
+    /// waits with them (it may reflect them).
+    fn queue(&mut self, token: Token, payload: &[u8]) {
+        let unsynced = self.processor.has_unsynced();
+        let Some(c) = self.conns.get_mut(&token) else {
+            return;
+        };
+        if unsynced {
+            if c.unsynced.is_none() {
+                self.unsynced.push(token);
+            }
+            c.begin_unsynced().frames += 1;
+        }
+        c.queue_frame(payload);
+    }
+
+    /// Makes the transactions applied so far durable before any output
+    /// that depends on them leaves. If the storage fails, the processor
+    /// has undone them; here the output they produced is taken back: each
+    /// write is answered with ZSYSTEMERROR, and a connection that was also
+    /// told something else (an event, a read of the undone state) is
+    /// closed, so its client reconnects and registers its watches again.
+    fn sync_storage(&mut self) {
+        match self.processor.sync_storage() {
+            Ok(()) => {
+                for t in std::mem::take(&mut self.unsynced) {
+                    if let Some(c) = self.conns.get_mut(&t) {
+                        c.unsynced = None;
+                    }
+                }
+                if let Some(d) = self.durability.as_mut() {
+                    d.after_sync(&mut self.processor);
+                }
+            }
+            Err(rb) => {
+                let now = now_ms();
+                eprintln!(
+                    "zkserver: the transaction log could not be written ({}); \
+                     the transactions after zxid 0x{:x} were undone and their writes failed",
+                    rb.error, rb.zxid
+                );
+                for (id, timeout) in &rb.closed {
+                    self.sessions.add(*id, *timeout, now);
+                }
+                let mut doomed = Vec::new();
+                for id in &rb.opened {
+                    self.sessions.remove(*id);
+                    if let Some(t) = self.session_conn.remove(id) {
+                        doomed.push(t);
+                    }
+                }
+                for t in std::mem::take(&mut self.unsynced) {
+                    let Some(c) = self.conns.get_mut(&t) else {
+                        continue;
+                    };
+                    let Some(u) = c.take_back_unsynced() else {
+                        continue;
+                    };
+                    for xid in &u.write_xids {
+                        let reply = ReplyHeader {
+                            xid: *xid,
+                            zxid: rb.zxid,
+                            err: zkrs_proto::errors::ZSYSTEMERROR,
+                        };
+                        c.queue_frame(&zkrs_proto::jute::to_vec(&reply));
+                    }
+                    if u.frames > u.write_xids.len() {
+                        doomed.push(t);
+                    }
+                    self.dirty.push(t);
+                }
+                for t in doomed {
+                    self.detach(t);
+                    if let Some(c) = self.conns.get_mut(&t) {
+                        c.phase = Phase::Closing;
+                    }
+                    self.dirty.push(t);
+                }
+            }
+        }
+    }
+
     fn send_and_close(&mut self, token: Token, payload: &[u8]) {
         self.detach(token);
+        self.queue(token, payload);
         if let Some(c) = self.conns.get_mut(&token) {
-            c.queue_frame(payload);
             c.phase = Phase::Closing;
             self.counters.sent += 1;
             self.mark_dirty(token);
@@ -529,7 +639,11 @@ impl EventLoop {
     /// polled for: not readable while its output is over the high-water mark,
     /// writable while output is left.
     fn flush_dirty(&mut self) {
-        while !self.dirty.is_empty() {
+        loop {
+            self.sync_storage();
+            if self.dirty.is_empty() {
+                break;
+            }
             let mut dirty = std::mem::take(&mut self.dirty);
             dirty.sort_unstable();
             dirty.dedup();

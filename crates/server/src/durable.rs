@@ -1,0 +1,313 @@
+//! Ties the processor to the data directory: recovery at start (the newest
+//! valid snapshot, then the log after it), snapshots after `snapCount`
+//! transactions, and autopurge.
+//!
+//! A snapshot is encoded on the serving thread right after a sync, when the
+//! tree holds exactly the durable state, and written by a background thread
+//! (temp file, fsync, rename) while the server keeps serving; the log rolls
+//! to a new file at that zxid so that recovery reads the snapshot plus the
+//! files after it.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use zkrs_proto::records::{Acl, Stat};
+
+use crate::config::ServerConfig;
+use crate::core::storage::TxnRecord;
+use crate::core::tree::AclList;
+use crate::sessions::SessionTracker;
+use crate::storage::{
+    self, DataDirs, LogOptions, RecoverySink, SnapshotWriter, StorageError, TxnLog,
+};
+use crate::{Processor, ProcessorOptions};
+
+/// Loads recovered state into a processor.
+struct Loader<'a> {
+    processor: &'a mut Processor,
+    /// ACL lists of the snapshot, by their index in it.
+    acls: Vec<Option<AclList>>,
+    /// Whether the snapshot's first item arrived (the tree was emptied).
+    loading: bool,
+}
+
+impl Loader<'_> {
+    fn begin(&mut self) {
+        if !self.loading {
+            self.processor.restore_begin();
+            self.loading = true;
+        }
+    }
+}
+
+impl RecoverySink for Loader<'_> {
+    fn reset(&mut self) {
+        self.processor.restore_reset();
+        self.acls.clear();
+        self.loading = false;
+    }
+
+    fn session(&mut self, id: i64, timeout_ms: i32) {
+        self.begin();
+        self.processor.restore_session(id, timeout_ms);
+    }
+
+    fn acl_list(&mut self, index: u32, acl: Vec<Acl>) {
+        self.begin();
+        let index = index as usize;
+        if self.acls.len() <= index {
+            self.acls.resize(index + 1, None);
+        }
+        self.acls[index] = Some(self.processor.restore_acl(acl));
+    }
+
+    fn node(
+        &mut self,
+        path: &str,
+        data: Option<&[u8]>,
+        acl_index: u32,
+        stat: Stat,
+        seq: i32,
+    ) -> Result<(), String> {
+        self.begin();
+        let acl = self
+            .acls
+            .get(acl_index as usize)
+            .cloned()
+            .flatten()
+            .ok_or_else(|| format!("node {path} refers to unknown ACL list {acl_index}"))?;
+        self.processor.restore_node(path, data, acl, stat, seq)
+    }
+
+    fn txn(&mut self, record: TxnRecord) -> Result<(), String> {
+        self.processor.replay(&record)
+    }
+}
+
+/// Encodes the processor's state (at its last zxid) as a snapshot.
+pub fn encode_snapshot(processor: &Processor) -> Vec<u8> {
+    let mut w = SnapshotWriter::new(processor.last_zxid());
+    for (id, timeout) in processor.session_timeouts() {
+        w.session(id, timeout);
+    }
+    // Nodes share interned ACL lists: each list is written once.
+    let mut index: HashMap<*const Vec<Acl>, u32> = HashMap::new();
+    processor.walk_nodes(|path, node| {
+        let key = Arc::as_ptr(&node.acl);
+        let i = match index.get(&key) {
+            Some(i) => *i,
+            None => {
+                let i = w.acl_list(&node.acl);
+                index.insert(key, i);
+                i
+            }
+        };
+        w.node(path, node.data.as_deref(), i, &node.stat, node.seq);
+    });
+    w.finish()
+}
+
+fn storage_error(e: StorageError) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// The processor and sessions recovered from the data directory, and what
+/// keeps them durable from now on.
+pub fn open(
+    config: &ServerConfig,
+    data_dir: &std::path::Path,
+    opts: ProcessorOptions,
+    now_ms: i64,
+) -> io::Result<(Processor, SessionTracker, Durability)> {
+    let dirs = DataDirs::open(data_dir, config.data_log_dir.as_deref()).map_err(storage_error)?;
+    let mut processor = Processor::new(opts);
+    let recovered = {
+        let mut loader = Loader {
+            processor: &mut processor,
+            acls: Vec::new(),
+            loading: false,
+        };
+        storage::recover(&dirs, &mut loader).map_err(storage_error)?
+    };
+    processor.set_restored_zxid(recovered.last_zxid);
+    for (file, err) in &recovered.skipped_snapshots {
+        eprintln!(
+            "zkserver: skipped snapshot {} ({err}); recovered from an older one",
+            file.display()
+        );
+    }
+    if let Some((file, offset, bytes)) = &recovered.torn_tail {
+        eprintln!(
+            "zkserver: cut a torn record off {} at offset {offset} ({bytes} bytes never acknowledged)",
+            file.display()
+        );
+    }
+    let log = TxnLog::open(
+        &dirs,
+        LogOptions {
+            force_sync: config.force_sync,
+            prealloc_bytes: config.prealloc_bytes,
+        },
+    )
+    .map_err(storage_error)?;
+    processor.set_storage(Box::new(log));
+    let mut sessions = SessionTracker::with_secret(config.tick_time_ms, now_ms, dirs.secret());
+    // As Apache does, restored sessions get their whole timeout again from
+    // now: their clients have that long to come back.
+    for (id, timeout) in processor.session_timeouts() {
+        sessions.add(id, timeout, now_ms);
+    }
+    let snapshot_zxid = recovered.snapshot.as_ref().map(|(_, z)| *z);
+    let mut durability = Durability::start(dirs, config)?;
+    // A snapshot at start (Apache takes one too) keeps the next recovery
+    // short and lets autopurge drop the replayed files.
+    if snapshot_zxid != Some(processor.last_zxid()) {
+        durability.snapshot(&mut processor);
+    } else {
+        durability.next_snapshot_zxid = processor.last_zxid() + durability.snapshot_interval();
+    }
+    Ok((processor, sessions, durability))
+}
+
+struct SnapshotJob {
+    zxid: i64,
+    bytes: Vec<u8>,
+}
+
+/// Snapshots and autopurge, on a thread of their own.
+pub struct Durability {
+    snap_count: u64,
+    next_snapshot_zxid: i64,
+    jobs: Option<mpsc::Sender<SnapshotJob>>,
+    /// Set while a snapshot is being written: the next one waits for it.
+    writing: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    rolls: u64,
+}
+
+impl Durability {
+    fn start(dirs: DataDirs, config: &ServerConfig) -> io::Result<Durability> {
+        let (tx, rx) = mpsc::channel::<SnapshotJob>();
+        let writing = Arc::new(AtomicBool::new(false));
+        let busy = writing.clone();
+        let retain = config.autopurge_snap_retain_count.max(3) as usize;
+        let purge_every = match config.autopurge_purge_interval_hours {
+            0 => None,
+            h => Some(Duration::from_secs(u64::from(h) * 3600)),
+        };
+        let thread = std::thread::Builder::new()
+            .name("zkserver-snapshots".into())
+            .spawn(move || snapshot_thread(dirs, rx, busy, retain, purge_every))?;
+        Ok(Durability {
+            snap_count: config.snap_count.max(2),
+            next_snapshot_zxid: 0,
+            jobs: Some(tx),
+            writing,
+            thread: Some(thread),
+            rolls: 0,
+        })
+    }
+
+    /// Transactions between snapshots: as Apache, half of snapCount plus a
+    /// random share of the other half, so that servers sharing a disk do
+    /// not all snapshot at once.
+    fn snapshot_interval(&mut self) -> i64 {
+        use std::hash::{BuildHasher, Hasher};
+        let half = (self.snap_count / 2).max(1);
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(self.rolls);
+        (half + h.finish() % half) as i64
+    }
+
+    /// Called after every successful sync.
+    pub fn after_sync(&mut self, processor: &mut Processor) {
+        if processor.last_zxid() >= self.next_snapshot_zxid {
+            if self.writing.load(Ordering::Acquire) {
+                // Still writing the last one: try again after the next sync.
+                return;
+            }
+            self.snapshot(processor);
+        }
+    }
+
+    fn snapshot(&mut self, processor: &mut Processor) {
+        processor.roll_log();
+        self.rolls += 1;
+        self.next_snapshot_zxid = processor.last_zxid() + self.snapshot_interval();
+        let job = SnapshotJob {
+            zxid: processor.last_zxid(),
+            bytes: encode_snapshot(processor),
+        };
+        self.writing.store(true, Ordering::Release);
+        if let Some(tx) = &self.jobs {
+            if tx.send(job).is_err() {
+                self.writing.store(false, Ordering::Release);
+            }
+        }
+    }
+}
+
+impl Drop for Durability {
+    fn drop(&mut self) {
+        // Closing the channel ends the thread once the last snapshot is
+        // written.
+        self.jobs = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn snapshot_thread(
+    dirs: DataDirs,
+    jobs: mpsc::Receiver<SnapshotJob>,
+    writing: Arc<AtomicBool>,
+    retain: usize,
+    purge_every: Option<Duration>,
+) {
+    // Apache's purge task first runs at start, then every interval.
+    let mut next_purge = purge_every.map(|_| Instant::now());
+    loop {
+        if let (Some(at), Some(every)) = (next_purge, purge_every) {
+            if Instant::now() >= at {
+                match storage::purge(&dirs, retain) {
+                    Ok(removed) => report_purge(&removed),
+                    Err(e) => eprintln!("zkserver: autopurge failed: {e}"),
+                }
+                next_purge = Some(Instant::now() + every);
+            }
+        }
+        let job = match next_purge {
+            Some(at) => match jobs.recv_timeout(at.saturating_duration_since(Instant::now())) {
+                Ok(job) => job,
+                Err(RecvTimeoutError::Timeout) => continue,
+                Err(RecvTimeoutError::Disconnected) => return,
+            },
+            None => match jobs.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+        };
+        if let Err(e) = storage::write_snapshot_file(&dirs, job.zxid, &job.bytes) {
+            // The log still holds everything: a missing snapshot only makes
+            // the next recovery longer.
+            eprintln!(
+                "zkserver: could not write the snapshot at zxid 0x{:x}: {e}",
+                job.zxid
+            );
+        }
+        writing.store(false, Ordering::Release);
+    }
+}
+
+fn report_purge(removed: &[PathBuf]) {
+    for f in removed {
+        eprintln!("zkserver: autopurge removed {}", f.display());
+    }
+}

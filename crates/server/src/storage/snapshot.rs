@@ -1,0 +1,276 @@
+//! Snapshots: encoded in memory on the serving thread, written to disk
+//! elsewhere, read back at recovery.
+
+use std::fs::OpenOptions;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use zkrs_proto::jute::{self, Decode, DecodeError, Encode, Reader};
+use zkrs_proto::records::{Acl, Stat};
+
+use super::recover::RecoverySink;
+use super::{snapshot_name, sync_dir, DataDirs, StorageError};
+
+pub(crate) const SNAP_MAGIC: &[u8; 8] = b"ZKRSSNAP";
+pub(crate) const SNAP_VERSION: u32 = 1;
+pub(crate) const SNAP_HEADER_LEN: usize = 24;
+const TAG_END: u8 = 0;
+const TAG_SESSION: u8 = 1;
+const TAG_ACL_LIST: u8 = 2;
+const TAG_NODE: u8 = 3;
+/// End tag, three counts and the checksum.
+const TRAILER_LEN: usize = 1 + 4 + 4 + 8 + 4;
+
+/// Builds a snapshot file's bytes.
+#[derive(Debug)]
+pub struct SnapshotWriter {
+    buf: Vec<u8>,
+    sessions: u32,
+    acl_lists: u32,
+    nodes: u64,
+}
+
+impl SnapshotWriter {
+    pub fn new(zxid: i64) -> SnapshotWriter {
+        SnapshotWriter::with_capacity(zxid, 64 * 1024)
+    }
+
+    /// `bytes`: a guess at the final size, to avoid regrowing the buffer.
+    pub fn with_capacity(zxid: i64, bytes: usize) -> SnapshotWriter {
+        let mut buf = Vec::with_capacity(bytes.max(SNAP_HEADER_LEN + TRAILER_LEN));
+        buf.extend_from_slice(SNAP_MAGIC);
+        buf.extend_from_slice(&SNAP_VERSION.to_be_bytes());
+        buf.extend_from_slice(&[0; 4]);
+        jute::write_i64(&mut buf, zxid);
+        SnapshotWriter {
+            buf,
+            sessions: 0,
+            acl_lists: 0,
+            nodes: 0,
+        }
+    }
+
+    pub fn session(&mut self, id: i64, timeout_ms: i32) {
+        self.buf.push(TAG_SESSION);
+        jute::write_i64(&mut self.buf, id);
+        jute::write_i32(&mut self.buf, timeout_ms);
+        self.sessions += 1;
+    }
+
+    /// Stores an ACL list and returns the index `node` refers to it by.
+    /// Lists are numbered from 0 in the order they are given; sharing a
+    /// list between nodes is the caller's choice.
+    pub fn acl_list(&mut self, acl: &[Acl]) -> u32 {
+        let index = self.acl_lists;
+        self.buf.push(TAG_ACL_LIST);
+        jute::write_i32(&mut self.buf, index as i32);
+        jute::write_vec(&mut self.buf, acl);
+        self.acl_lists += 1;
+        index
+    }
+
+    /// Adds a node; parents must come before their children.
+    pub fn node(&mut self, path: &str, data: Option<&[u8]>, acl_index: u32, stat: &Stat, seq: i32) {
+        self.buf.push(TAG_NODE);
+        jute::write_string(&mut self.buf, path);
+        jute::write_opt_buffer(&mut self.buf, data);
+        jute::write_i32(&mut self.buf, acl_index as i32);
+        stat.encode(&mut self.buf);
+        jute::write_i32(&mut self.buf, seq);
+        self.nodes += 1;
+    }
+
+    /// The file's bytes, checksum last.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.buf.push(TAG_END);
+        jute::write_i32(&mut self.buf, self.sessions as i32);
+        jute::write_i32(&mut self.buf, self.acl_lists as i32);
+        jute::write_i64(&mut self.buf, self.nodes as i64);
+        let crc = crc32fast::hash(&self.buf);
+        self.buf.extend_from_slice(&crc.to_be_bytes());
+        self.buf
+    }
+}
+
+/// Writes `snapshot.<hex zxid>` durably: a temporary file, written and
+/// fsynced, renamed into place, then the directory fsynced.
+pub fn write_snapshot_file(dirs: &DataDirs, zxid: i64, bytes: &[u8]) -> io::Result<PathBuf> {
+    let dir = dirs.snap_dir();
+    let path = dir.join(snapshot_name(zxid));
+    let tmp = dir.join(format!("{}{TMP_SUFFIX}", snapshot_name(zxid)));
+    let result = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &path)?;
+        sync_dir(dir)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io::Error::new(e.kind(), format!("{}: {e}", path.display())));
+    }
+    Ok(path)
+}
+
+/// Suffix of snapshots being written; recovery removes leftovers.
+pub(crate) const TMP_SUFFIX: &str = ".tmp";
+
+/// Checks the magic, the version and the length, and returns the zxid.
+pub(crate) fn read_header(buf: &[u8], path: &Path) -> Result<i64, StorageError> {
+    if buf.len() < SNAP_HEADER_LEN + TRAILER_LEN {
+        return Err(StorageError::corrupt(
+            path,
+            buf.len() as u64,
+            format!("snapshot file is only {} bytes long", buf.len()),
+        ));
+    }
+    if &buf[..8] != SNAP_MAGIC {
+        return Err(StorageError::corrupt(
+            path,
+            0,
+            "not a zkserver snapshot (bad magic)",
+        ));
+    }
+    let version = u32::from_be_bytes(buf[8..12].try_into().expect("4 bytes"));
+    if version != SNAP_VERSION {
+        return Err(StorageError::corrupt(
+            path,
+            8,
+            format!("unsupported snapshot format version {version}"),
+        ));
+    }
+    Ok(i64::from_be_bytes(buf[16..24].try_into().expect("8 bytes")))
+}
+
+/// Checks the whole-file checksum.
+pub(crate) fn check_crc(buf: &[u8], path: &Path) -> Result<(), StorageError> {
+    let (body, crc) = buf.split_at(buf.len() - 4);
+    let stored = u32::from_be_bytes(crc.try_into().expect("4 bytes"));
+    if crc32fast::hash(body) != stored {
+        return Err(StorageError::corrupt(
+            path,
+            (buf.len() - 4) as u64,
+            "snapshot checksum mismatch",
+        ));
+    }
+    Ok(())
+}
+
+/// How many entries of each kind a snapshot held.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct SnapshotCounts {
+    pub sessions: u32,
+    pub acl_lists: u32,
+    pub nodes: u64,
+}
+
+/// Hands the entries to `sink` in file order. The header must have been
+/// read; the checksum is the caller's business.
+pub(crate) fn decode_entries(
+    buf: &[u8],
+    path: &Path,
+    sink: &mut dyn RecoverySink,
+) -> Result<SnapshotCounts, StorageError> {
+    let body = &buf[..buf.len() - 4];
+    let mut r = Reader::new(body);
+    r.take(SNAP_HEADER_LEN)
+        .expect("length checked by read_header");
+    let mut counts = SnapshotCounts::default();
+    loop {
+        let at = r.position() as u64;
+        let corrupt =
+            |e: DecodeError| StorageError::corrupt(path, at, format!("entry does not decode: {e}"));
+        let tag = r.take(1).map_err(corrupt)?[0];
+        match tag {
+            TAG_SESSION => {
+                let id = r.read_i64().map_err(corrupt)?;
+                let timeout = r.read_i32().map_err(corrupt)?;
+                sink.session(id, timeout);
+                counts.sessions += 1;
+            }
+            TAG_ACL_LIST => {
+                let index = r.read_i32().map_err(corrupt)?;
+                if index as u32 != counts.acl_lists {
+                    return Err(StorageError::corrupt(
+                        path,
+                        at,
+                        format!(
+                            "ACL list {index} out of order (expected {})",
+                            counts.acl_lists
+                        ),
+                    ));
+                }
+                let acl = Vec::<Acl>::decode(&mut r).map_err(corrupt)?;
+                sink.acl_list(index as u32, acl);
+                counts.acl_lists += 1;
+            }
+            TAG_NODE => {
+                let raw = read_opt_slice(&mut r)
+                    .map_err(corrupt)?
+                    .ok_or_else(|| StorageError::corrupt(path, at, "node with a null path"))?;
+                let node_path = std::str::from_utf8(raw)
+                    .map_err(|_| StorageError::corrupt(path, at, "node path is not UTF-8"))?;
+                let data = read_opt_slice(&mut r).map_err(corrupt)?;
+                let acl_index = r.read_i32().map_err(corrupt)? as u32;
+                if acl_index >= counts.acl_lists {
+                    return Err(StorageError::corrupt(
+                        path,
+                        at,
+                        format!("node {node_path} refers to undefined ACL list {acl_index}"),
+                    ));
+                }
+                let stat = Stat::decode(&mut r).map_err(corrupt)?;
+                let seq = r.read_i32().map_err(corrupt)?;
+                sink.node(node_path, data, acl_index, stat, seq)
+                    .map_err(|reason| StorageError::Rejected {
+                        path: path.into(),
+                        offset: at,
+                        reason: format!("node {node_path}: {reason}"),
+                    })?;
+                counts.nodes += 1;
+            }
+            TAG_END => {
+                let sessions = r.read_i32().map_err(corrupt)? as u32;
+                let acl_lists = r.read_i32().map_err(corrupt)? as u32;
+                let nodes = r.read_i64().map_err(corrupt)? as u64;
+                let expected = SnapshotCounts {
+                    sessions,
+                    acl_lists,
+                    nodes,
+                };
+                if expected != counts {
+                    return Err(StorageError::corrupt(
+                        path,
+                        at,
+                        format!("trailer counts {expected:?} but the file holds {counts:?}"),
+                    ));
+                }
+                if !r.is_empty() {
+                    return Err(StorageError::corrupt(path, at, "data after the trailer"));
+                }
+                return Ok(counts);
+            }
+            other => {
+                return Err(StorageError::corrupt(
+                    path,
+                    at,
+                    format!("unknown entry tag {other}"),
+                ));
+            }
+        }
+    }
+}
+
+/// A jute buffer borrowed from the input (-1 is null).
+fn read_opt_slice<'a>(r: &mut Reader<'a>) -> Result<Option<&'a [u8]>, DecodeError> {
+    let n = r.read_i32()?;
+    match n {
+        -1 => Ok(None),
+        n if n < 0 => Err(DecodeError::NegativeLength(n)),
+        n => r.take(n as usize).map(Some),
+    }
+}
