@@ -18,12 +18,65 @@ use common::*;
 /// takes both cores; run together they would slow each other into timeouts.
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
+/// A server the suite can ask to be restarted (same port, same data).
+trait SuiteServer {
+    fn connect_string(&self) -> String;
+    fn restart(&mut self);
+}
+
+impl SuiteServer for testkit::ApacheZk {
+    fn connect_string(&self) -> String {
+        testkit::ApacheZk::connect_string(self)
+    }
+    fn restart(&mut self) {
+        testkit::ApacheZk::restart(self)
+    }
+}
+
+/// The bundled server, embedded in this process with a data directory.
+struct Embedded {
+    config: zkrs_server::ServerConfig,
+    handle: Option<zkrs_server::ServerHandle>,
+}
+
+impl Embedded {
+    fn start(data: &Path) -> Embedded {
+        let config = zkrs_server::ServerConfig {
+            data_dir: Some(data.to_path_buf()),
+            client_port: 0,
+            ..Default::default()
+        };
+        let handle = zkrs_server::Server::start(config.clone()).expect("zkserver starts");
+        let config = zkrs_server::ServerConfig {
+            client_port: handle.local_addr().port(),
+            ..config
+        };
+        Embedded {
+            config,
+            handle: Some(handle),
+        }
+    }
+}
+
+impl SuiteServer for Embedded {
+    fn connect_string(&self) -> String {
+        format!("127.0.0.1:{}", self.config.client_port)
+    }
+    /// A stop and a start on the same port and data directory.
+    fn restart(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.stop().expect("zkserver stops");
+        }
+        self.handle = Some(zkrs_server::Server::start(self.config.clone()).expect("restart"));
+    }
+}
+
 /// Runs the suite binary (under `wrapper`, e.g. valgrind, when given),
 /// restarting `server` when it asks; returns its transcript.
 fn run_suite(
     wrapper: &[&str],
     bin: &Path,
-    server: &mut testkit::ApacheZk,
+    server: &mut dyn SuiteServer,
     root: &str,
     extra: &[&str],
 ) -> Vec<String> {
@@ -169,4 +222,42 @@ fn c_suite_is_clean_under_valgrind() {
         &["--extensions"],
     );
     assert_eq!(lines.last().map(String::as_str), Some("== close 0"));
+}
+
+/// The same suite against the bundled server with its data directory:
+/// Apache's library and ours give the same transcript, server restart and
+/// session reattachment included.
+#[test]
+fn c_suite_runs_the_same_on_zkserver_with_both_libraries() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    testkit::ensure_packages();
+    let work = Work::new("suite-zkserver");
+    let src = repo().join("tests/c/suite.c");
+    let apache_bin = work.path().join("suite-apache");
+    let ours_bin = work.path().join("suite-ours");
+    build(
+        Flavor::Apache,
+        std::slice::from_ref(&src),
+        &apache_bin,
+        &["-DTHREADED"],
+        work.path(),
+    );
+    build(
+        Flavor::Ours,
+        &[src],
+        &ours_bin,
+        &["-DTHREADED"],
+        work.path(),
+    );
+    let mut server = Embedded::start(&work.path().join("data"));
+    let theirs = run_suite(&[], &apache_bin, &mut server, "/suite-apache", &[]);
+    let ours = run_suite(&[], &ours_bin, &mut server, "/suite-ours", &[]);
+    assert!(theirs.iter().any(|l| l == "RESTART"), "{theirs:#?}");
+    assert_eq!(
+        theirs,
+        ours,
+        "Apache's library:\n{}\nours:\n{}",
+        theirs.join("\n"),
+        ours.join("\n")
+    );
 }
