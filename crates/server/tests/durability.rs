@@ -646,3 +646,39 @@ fn a_failing_disk_fails_writes_keeps_serving_and_loses_nothing() {
     assert_eq!(get(&mut s, "/again").map(|_| ()), Err(ZNONODE));
     assert_eq!(create(&mut s, "/after", b"", 0).0, ZOK);
 }
+
+#[test]
+fn autopurge_keeps_the_newest_snapshots_and_the_logs_they_need() {
+    let dir = TempDir::new("durable-purge");
+    let cfg = write_config(dir.path(), "snapCount=20\n");
+    let port = testkit::free_port();
+    let mut server = Server::start(&cfg, port);
+    write_nodes(port, "/p", 120);
+    thread::sleep(Duration::from_millis(300));
+    server.kill();
+    let v2 = dir.path().join("data/version-2");
+    let before = snapshots(&v2);
+    assert!(before.len() > 4, "{before:?}");
+    // Apache's purge task runs at start, then every purgeInterval hours.
+    let cfg = write_config(
+        dir.path(),
+        "snapCount=20\nautopurge.purgeInterval=1\nautopurge.snapRetainCount=3\n",
+    );
+    let mut server = Server::start(&cfg, port);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while snapshots(&v2).len() > 3 {
+        assert!(
+            Instant::now() < deadline,
+            "not purged: {:?}",
+            snapshots(&v2)
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(count_present(port, "/p", 120), 120);
+    server.kill();
+    // What is left is enough: a restart recovers everything.
+    let oldest_kept = snapshots(&v2)[0].clone();
+    assert!(!before[..before.len() - 3].contains(&oldest_kept));
+    let _server = Server::start(&cfg, port);
+    assert_eq!(count_present(port, "/p", 120), 120);
+}
