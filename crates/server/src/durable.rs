@@ -88,6 +88,12 @@ impl RecoverySink for Loader<'_> {
     fn txn(&mut self, record: TxnRecord) -> Result<(), String> {
         self.processor.replay(&record)
     }
+
+    fn reserve(&mut self, nodes: u64) {
+        self.begin();
+        // Bounded: a count is only a hint, even from a verified file.
+        self.processor.reserve_nodes(nodes.min(1 << 28) as usize);
+    }
 }
 
 /// Encodes the processor's state (at its last zxid) as a snapshot.
@@ -164,12 +170,16 @@ pub fn open(
         sessions.add(id, timeout, now_ms);
     }
     let snapshot_zxid = recovered.snapshot.as_ref().map(|(_, z)| *z);
-    let mut durability = Durability::start(dirs, config)?;
-    // A snapshot at start (Apache takes one too) keeps the next recovery
-    // short and lets autopurge drop the replayed files.
-    if snapshot_zxid != Some(processor.last_zxid()) {
+    let startup_snapshot = snapshot_zxid != Some(processor.last_zxid());
+    let mut durability = Durability::start(dirs, config, startup_snapshot)?;
+    // After replaying a log (a crash), a snapshot at start, as Apache takes
+    // one, keeps the next recovery short and lets autopurge drop the
+    // replayed files. A graceful stop leaves a snapshot of the last state,
+    // so a restart after it skips this pause.
+    if startup_snapshot {
         durability.snapshot(&mut processor);
     } else {
+        durability.last_snapshot_zxid = processor.last_zxid();
         durability.next_snapshot_zxid = processor.last_zxid() + durability.snapshot_interval();
     }
     Ok((processor, sessions, durability))
@@ -183,6 +193,7 @@ struct SnapshotJob {
 /// Snapshots and autopurge, on a thread of their own.
 pub struct Durability {
     snap_count: u64,
+    last_snapshot_zxid: i64,
     next_snapshot_zxid: i64,
     jobs: Option<mpsc::Sender<SnapshotJob>>,
     /// Set while a snapshot is being written: the next one waits for it.
@@ -192,7 +203,13 @@ pub struct Durability {
 }
 
 impl Durability {
-    fn start(dirs: DataDirs, config: &ServerConfig) -> io::Result<Durability> {
+    /// `startup_snapshot`: a snapshot job comes first; the purge at start
+    /// waits for it, so that it counts it.
+    fn start(
+        dirs: DataDirs,
+        config: &ServerConfig,
+        startup_snapshot: bool,
+    ) -> io::Result<Durability> {
         let (tx, rx) = mpsc::channel::<SnapshotJob>();
         let writing = Arc::new(AtomicBool::new(false));
         let busy = writing.clone();
@@ -203,9 +220,17 @@ impl Durability {
         };
         let thread = std::thread::Builder::new()
             .name("zkserver-snapshots".into())
-            .spawn(move || snapshot_thread(dirs, rx, busy, retain, purge_every))?;
+            .spawn(move || {
+                if startup_snapshot {
+                    if let Ok(job) = rx.recv() {
+                        write_snapshot(&dirs, job, &busy);
+                    }
+                }
+                snapshot_thread(dirs, rx, busy, retain, purge_every)
+            })?;
         Ok(Durability {
             snap_count: config.snap_count.max(2),
+            last_snapshot_zxid: -1,
             next_snapshot_zxid: 0,
             jobs: Some(tx),
             writing,
@@ -225,6 +250,14 @@ impl Durability {
         (half + h.finish() % half) as i64
     }
 
+    /// A stop: the last state as a snapshot, so that the next start has no
+    /// log to replay. Written before the snapshot thread ends.
+    pub fn final_snapshot(&mut self, processor: &mut Processor) {
+        if !processor.has_unsynced() && processor.last_zxid() > self.last_snapshot_zxid {
+            self.snapshot(processor);
+        }
+    }
+
     /// Called after every successful sync.
     pub fn after_sync(&mut self, processor: &mut Processor) {
         if processor.last_zxid() >= self.next_snapshot_zxid {
@@ -239,6 +272,7 @@ impl Durability {
     fn snapshot(&mut self, processor: &mut Processor) {
         processor.roll_log();
         self.rolls += 1;
+        self.last_snapshot_zxid = processor.last_zxid();
         self.next_snapshot_zxid = processor.last_zxid() + self.snapshot_interval();
         let job = SnapshotJob {
             zxid: processor.last_zxid(),
@@ -294,16 +328,20 @@ fn snapshot_thread(
                 Err(_) => return,
             },
         };
-        if let Err(e) = storage::write_snapshot_file(&dirs, job.zxid, &job.bytes) {
-            // The log still holds everything: a missing snapshot only makes
-            // the next recovery longer.
-            eprintln!(
-                "zkserver: could not write the snapshot at zxid 0x{:x}: {e}",
-                job.zxid
-            );
-        }
-        writing.store(false, Ordering::Release);
+        write_snapshot(&dirs, job, &writing);
     }
+}
+
+fn write_snapshot(dirs: &DataDirs, job: SnapshotJob, writing: &AtomicBool) {
+    if let Err(e) = storage::write_snapshot_file(dirs, job.zxid, &job.bytes) {
+        // The log still holds everything: a missing snapshot only makes
+        // the next recovery longer.
+        eprintln!(
+            "zkserver: could not write the snapshot at zxid 0x{:x}: {e}",
+            job.zxid
+        );
+    }
+    writing.store(false, Ordering::Release);
 }
 
 fn report_purge(removed: &[PathBuf]) {

@@ -198,8 +198,17 @@ fn writer(port: u16, prefix: String) -> Acked {
         return acked;
     };
     acked.in_flight = vec![prefix.clone()];
-    match create(&mut s, &prefix, b"", 0) {
-        (ZOK, zxid) => {
+    let parent = CreateRequest {
+        path: prefix.clone(),
+        data: Some(Vec::new()),
+        acl: open_acl(),
+        flags: 0,
+    };
+    match s
+        .call(op::CREATE, &parent)
+        .map(|r| (r.header.err, r.header.zxid))
+    {
+        Ok((ZOK, zxid)) => {
             acked.nodes.insert(
                 prefix.clone(),
                 Some(Known {

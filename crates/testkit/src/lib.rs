@@ -461,6 +461,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn temp_dir_in_a_parent_is_removed_when_dropped() {
+        let parent = TempDir::new("parent");
+        let child = TempDir::new_in(parent.path(), "child");
+        let path = child.path().to_path_buf();
+        assert!(path.starts_with(parent.path()) && path.is_dir());
+        drop(child);
+        assert!(!path.exists());
+    }
+
+    #[test]
     fn parses_listening_lines() {
         assert_eq!(
             parse_listening_port("zkserver listening on 127.0.0.1:2181"),

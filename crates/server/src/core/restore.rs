@@ -25,6 +25,10 @@ impl Processor {
         self.set_restored_zxid(0);
     }
 
+    pub fn reserve_nodes(&mut self, nodes: usize) {
+        self.tree.reserve(nodes);
+    }
+
     pub fn restore_acl(&mut self, acl: Vec<Acl>) -> AclList {
         self.tree.intern_acl(acl)
     }

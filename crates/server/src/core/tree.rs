@@ -262,22 +262,37 @@ impl DataTree {
         Ok(())
     }
 
+    /// Room for `nodes` more nodes, so that a large restore hashes each
+    /// path once instead of again at every growth.
+    pub fn reserve(&mut self, nodes: usize) {
+        self.nodes.reserve(nodes);
+    }
+
     /// Every node, parents before children (a snapshot's order).
     pub fn walk(&self, mut f: impl FnMut(&str, &Node)) {
-        let mut stack = vec![String::from("/")];
-        while let Some(path) = stack.pop() {
-            let Some(node) = self.nodes.get(path.as_str()) else {
+        let Some(root) = self.nodes.get("/") else {
+            return;
+        };
+        f("/", root);
+        // One path buffer, and per level an iterator over the children and
+        // the buffer's length at that level: no allocation per node, and no
+        // recursion however deep the tree.
+        let mut path = String::new();
+        let mut stack = vec![(root.children.iter(), 0usize)];
+        while let Some((children, len)) = stack.last_mut() {
+            let len = *len;
+            let Some(name) = children.next() else {
+                stack.pop();
                 continue;
             };
-            f(&path, node);
-            // Reversed so that children come out in name order.
-            for name in node.children.iter().rev() {
-                let child = if path == "/" {
-                    format!("/{name}")
-                } else {
-                    format!("{path}/{name}")
-                };
-                stack.push(child);
+            path.truncate(len);
+            path.push('/');
+            path.push_str(name);
+            if let Some(node) = self.nodes.get(path.as_str()) {
+                f(&path, node);
+                if !node.children.is_empty() {
+                    stack.push((node.children.iter(), path.len()));
+                }
             }
         }
     }
@@ -635,6 +650,28 @@ mod tests {
             assert_eq!(NodeKind::from_owner(k.owner()), k);
         }
         assert_eq!(NodeKind::Ttl(1).owner() as u64, 0xFF00_0000_0000_0001);
+    }
+
+    #[test]
+    fn walk_visits_every_node_once_parents_first_in_name_order() {
+        let t = tree_with(&["/b", "/a", "/a/y", "/a/x", "/a/x/deep", "/c"]);
+        let mut seen = Vec::new();
+        t.walk(|p, _| seen.push(p.to_string()));
+        assert_eq!(
+            seen,
+            [
+                "/",
+                "/a",
+                "/a/x",
+                "/a/x/deep",
+                "/a/y",
+                "/b",
+                "/c",
+                "/zookeeper",
+                "/zookeeper/config",
+                "/zookeeper/quota"
+            ]
+        );
     }
 
     #[test]

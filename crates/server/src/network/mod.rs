@@ -185,6 +185,9 @@ impl EventLoop {
             }
             self.flush_dirty();
         }
+        if let Some(d) = self.durability.as_mut() {
+            d.final_snapshot(&mut self.processor);
+        }
         Ok(())
     }
 

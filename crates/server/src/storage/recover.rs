@@ -29,6 +29,9 @@ pub trait RecoverySink {
     ) -> Result<(), String>;
     /// A log record after the snapshot, in zxid order.
     fn txn(&mut self, record: TxnRecord) -> Result<(), String>;
+    /// How many nodes the snapshot about to be loaded holds (from its
+    /// verified trailer), so that the tree is sized once.
+    fn reserve(&mut self, _nodes: u64) {}
 }
 
 /// What recovery found.

@@ -179,6 +179,12 @@ pub(crate) fn decode_entries(
     let mut r = Reader::new(body);
     r.take(SNAP_HEADER_LEN)
         .expect("length checked by read_header");
+    // The trailer (tag, three counts) ends the checksummed body: its node
+    // count sizes the tree before the first insert.
+    if body.len() >= SNAP_HEADER_LEN + 17 && body[body.len() - 17] == TAG_END {
+        let nodes = i64::from_be_bytes(body[body.len() - 8..].try_into().expect("8 bytes"));
+        sink.reserve(nodes.max(0) as u64);
+    }
     let mut counts = SnapshotCounts::default();
     loop {
         let at = r.position() as u64;
