@@ -258,15 +258,23 @@ impl Durability {
         }
     }
 
-    /// Called after every successful sync.
-    pub fn after_sync(&mut self, processor: &mut Processor) {
-        if processor.last_zxid() >= self.next_snapshot_zxid {
-            if self.writing.load(Ordering::Acquire) {
-                // Still writing the last one: try again after the next sync.
-                return;
-            }
-            self.snapshot(processor);
+    /// Called as the log moves along. Takes a snapshot when one is due
+    /// and the tree holds exactly the durable state; returns whether one is
+    /// due but waits for such a moment (the caller stops applying requests
+    /// until then, which takes at most the syncs in flight).
+    pub fn after_sync(&mut self, processor: &mut Processor) -> bool {
+        if processor.last_zxid() < self.next_snapshot_zxid {
+            return false;
         }
+        if self.writing.load(Ordering::Acquire) {
+            // Still writing the last one: try again later, serving meanwhile.
+            return false;
+        }
+        if processor.has_unsynced() {
+            return true;
+        }
+        self.snapshot(processor);
+        false
     }
 
     fn snapshot(&mut self, processor: &mut Processor) {

@@ -26,7 +26,7 @@ use zkrs_proto::records::{AuthPacket, Id, ReplyHeader, RequestHeader, WatcherEve
 use zkrs_proto::Decode;
 
 use super::acl;
-use super::storage::{MemoryStorage, Storage, Txn, TxnRecord};
+use super::storage::{MemoryStorage, Storage, SyncStarted, Txn, TxnRecord};
 use super::tree::{DataTree, Undo};
 use super::watches::WatchTable;
 
@@ -90,6 +90,7 @@ pub(super) struct Session {
 /// to reach the disk.
 #[derive(Debug)]
 struct Unsynced {
+    zxid: i64,
     journal: Vec<Undo>,
     session: Option<SessionChange>,
 }
@@ -135,6 +136,8 @@ pub struct Processor {
     /// Undo records of the transactions after `durable_zxid`, kept only
     /// when the storage is durable.
     unsynced: Vec<Unsynced>,
+    /// The last zxid the sync in flight covers.
+    sync_in_flight: Option<i64>,
 }
 
 pub(super) fn body<T: Encode>(r: &T) -> Vec<u8> {
@@ -159,6 +162,7 @@ impl Processor {
             durable_zxid: 0,
             storage,
             unsynced: Vec::new(),
+            sync_in_flight: None,
         }
     }
 
@@ -183,7 +187,11 @@ impl Processor {
 
     fn keep(&mut self, journal: Vec<Undo>, session: Option<SessionChange>) {
         if self.storage.is_durable() {
-            self.unsynced.push(Unsynced { journal, session });
+            self.unsynced.push(Unsynced {
+                zxid: self.zxid,
+                journal,
+                session,
+            });
         }
     }
 
@@ -220,38 +228,93 @@ impl Processor {
         if !self.has_unsynced() {
             return Ok(());
         }
+        // A sync in flight is waited for by the storage.
+        self.sync_in_flight = None;
         match self.storage.sync() {
             Ok(()) => {
                 self.mark_durable();
                 Ok(())
             }
-            Err(error) => {
-                let mut opened = Vec::new();
-                let mut closed = Vec::new();
-                for u in std::mem::take(&mut self.unsynced).into_iter().rev() {
-                    self.tree.rollback(u.journal);
-                    match u.session {
-                        Some(SessionChange::Opened(id)) => {
-                            self.sessions.remove(&id);
-                            self.data_watches.remove_session(id);
-                            self.child_watches.remove_session(id);
-                            opened.push(id);
-                        }
-                        Some(SessionChange::Closed(id, s)) => {
-                            closed.push((id, s.timeout_ms));
-                            self.sessions.insert(id, s);
-                        }
-                        None => {}
-                    }
-                }
-                self.zxid = self.durable_zxid;
-                Err(RolledBack {
-                    error,
-                    zxid: self.zxid,
-                    opened,
-                    closed,
-                })
+            Err(error) => Err(self.roll_back(error)),
+        }
+    }
+
+    /// Starts making the transactions applied so far durable, unless a
+    /// sync is in flight (they go with the next one). Anything that
+    /// reflects them waits for `finish_sync`.
+    pub fn start_sync(&mut self) -> Result<(), RolledBack> {
+        if self.sync_in_flight.is_some() || !self.has_unsynced() {
+            return Ok(());
+        }
+        match self.storage.start_sync() {
+            Ok(SyncStarted::Done) => {
+                self.mark_durable();
+                Ok(())
             }
+            Ok(SyncStarted::InFlight) => {
+                self.sync_in_flight = Some(self.zxid);
+                Ok(())
+            }
+            Err(error) => Err(self.roll_back(error)),
+        }
+    }
+
+    /// Whether a sync started by `start_sync` has not finished yet.
+    pub fn sync_in_flight(&self) -> bool {
+        self.sync_in_flight.is_some()
+    }
+
+    /// Collects a finished sync: Ok(true) when it made more durable.
+    pub fn finish_sync(&mut self) -> Result<bool, RolledBack> {
+        let Some(zxid) = self.sync_in_flight else {
+            return Ok(false);
+        };
+        match self.storage.finish_sync() {
+            None => Ok(false),
+            Some(Ok(())) => {
+                self.sync_in_flight = None;
+                self.durable_zxid = zxid;
+                self.unsynced.retain(|u| u.zxid > zxid);
+                Ok(true)
+            }
+            Some(Err(error)) => {
+                self.sync_in_flight = None;
+                Err(self.roll_back(error))
+            }
+        }
+    }
+
+    /// Something to call when a sync in flight finishes.
+    pub fn set_sync_notify(&mut self, notify: Box<dyn Fn() + Send + Sync>) {
+        self.storage.set_notify(notify);
+    }
+
+    /// Undoes every transaction after the last durable one.
+    fn roll_back(&mut self, error: std::io::Error) -> RolledBack {
+        let mut opened = Vec::new();
+        let mut closed = Vec::new();
+        for u in std::mem::take(&mut self.unsynced).into_iter().rev() {
+            self.tree.rollback(u.journal);
+            match u.session {
+                Some(SessionChange::Opened(id)) => {
+                    self.sessions.remove(&id);
+                    self.data_watches.remove_session(id);
+                    self.child_watches.remove_session(id);
+                    opened.push(id);
+                }
+                Some(SessionChange::Closed(id, s)) => {
+                    closed.push((id, s.timeout_ms));
+                    self.sessions.insert(id, s);
+                }
+                None => {}
+            }
+        }
+        self.zxid = self.durable_zxid;
+        RolledBack {
+            error,
+            zxid: self.zxid,
+            opened,
+            closed,
         }
     }
 

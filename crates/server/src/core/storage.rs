@@ -61,11 +61,37 @@ pub trait Storage: Send {
     /// syncing is turned off, makes it durable. On error nothing of the group
     /// is kept and the caller rolls its state back to the last success.
     fn sync(&mut self) -> io::Result<()>;
+    /// Writes the queued group and starts making it durable without
+    /// waiting: the serving thread goes on applying requests (whose answers
+    /// wait) while the disk syncs. `finish_sync` tells when it is done.
+    /// One sync at a time: not called again before that. By default the
+    /// group is synced at once.
+    fn start_sync(&mut self) -> io::Result<SyncStarted> {
+        self.sync().map(|()| SyncStarted::Done)
+    }
+    /// The outcome of the sync in flight, once there is one. On error the
+    /// group is not kept, nor anything queued since, and the caller rolls
+    /// its state back to the last success.
+    fn finish_sync(&mut self) -> Option<io::Result<()>> {
+        None
+    }
+    /// Something to call when a sync in flight finishes (it wakes the
+    /// serving thread).
+    fn set_notify(&mut self, _notify: Box<dyn Fn() + Send + Sync>) {}
     /// Whether transactions outlive the process: only then does the
     /// processor keep what it needs to roll a failed group back.
     fn is_durable(&self) -> bool;
     /// Starts a new log file with the next group (a snapshot was taken).
     fn roll(&mut self) {}
+}
+
+/// What `Storage::start_sync` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncStarted {
+    /// Durable already (or nothing to do).
+    Done,
+    /// Written; `finish_sync` will tell.
+    InFlight,
 }
 
 /// Keeps nothing; counts what it was given.

@@ -1325,3 +1325,62 @@ fn every_write_reaches_storage_with_its_zxid() {
     );
     assert_eq!((log[1].session, log[1].xid, log[1].time_ms), (A, 3, 7));
 }
+
+/// A storage whose syncs stay in flight until the test says how they end.
+struct SlowDisk(std::sync::Arc<std::sync::Mutex<Option<std::io::Result<()>>>>);
+
+impl Storage for SlowDisk {
+    fn append(&mut self, _record: &TxnRecord) {}
+    fn sync(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+    fn start_sync(&mut self) -> std::io::Result<crate::core::storage::SyncStarted> {
+        Ok(crate::core::storage::SyncStarted::InFlight)
+    }
+    fn finish_sync(&mut self) -> Option<std::io::Result<()>> {
+        self.0.lock().unwrap().take()
+    }
+    fn is_durable(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn writes_applied_during_a_sync_wait_for_the_next_and_fall_with_a_failed_one() {
+    let outcome = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let mut p = Processor::with_storage(
+        ProcessorOptions::default(),
+        Box::new(SlowDisk(outcome.clone())),
+    );
+    p.open_session(A, 1000, 5);
+    p.start_sync().unwrap();
+    assert!(p.sync_in_flight());
+    *outcome.lock().unwrap() = Some(Ok(()));
+    assert!(p.finish_sync().unwrap());
+    let durable = p.durable_zxid();
+    assert_eq!(durable, p.last_zxid());
+
+    // One group in flight, another applied meanwhile.
+    send(&mut p, A, Request::Create(create_req("/first", b"", 0)));
+    p.start_sync().unwrap();
+    let in_flight = p.last_zxid();
+    send(&mut p, A, Request::Create(create_req("/second", b"", 0)));
+    p.start_sync().unwrap();
+    assert!(!p.finish_sync().unwrap(), "still in flight");
+    *outcome.lock().unwrap() = Some(Ok(()));
+    assert!(p.finish_sync().unwrap());
+    assert_eq!(p.durable_zxid(), in_flight);
+    assert!(p.has_unsynced(), "/second waits for the next sync");
+
+    // The next sync fails: /second goes, /first stays.
+    p.start_sync().unwrap();
+    send(&mut p, A, Request::Create(create_req("/third", b"", 0)));
+    *outcome.lock().unwrap() = Some(Err(std::io::Error::other("EIO")));
+    let rb = p.finish_sync().unwrap_err();
+    assert_eq!(rb.zxid, in_flight);
+    assert!(p.tree.get("/first").is_some());
+    assert!(p.tree.get("/second").is_none());
+    assert!(p.tree.get("/third").is_none());
+    assert_eq!(p.last_zxid(), in_flight);
+    assert!(!p.has_unsynced());
+}

@@ -1,6 +1,7 @@
 //! One client connection: its socket, the frames it has sent, the bytes
 //! waiting to go out, and what `cons`/`stat` report about it.
 
+use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 
@@ -41,17 +42,21 @@ pub struct Conn {
     pub last_response_ms: i64,
     pub timeout_ms: i32,
     pub latency: Latency,
-    /// Output that reflects transactions not yet durable: where it starts in
-    /// the buffer, how many frames it holds and the xids of the writes it
-    /// answers. Cleared once they are durable; if they cannot be made
-    /// durable, that output is taken back.
-    pub unsynced: Option<UnsyncedOutput>,
+    /// Output that reflects transactions not yet durable, in segments by
+    /// the zxid that must be durable first. Held back from the socket until
+    /// then; taken back if those transactions cannot be made durable.
+    pub held: VecDeque<Held>,
 }
 
-#[derive(Debug, Default)]
-pub struct UnsyncedOutput {
+/// Frames at the end of the output buffer that wait for a zxid to be
+/// durable.
+#[derive(Debug)]
+pub struct Held {
+    /// Where the segment starts in the buffer; it runs to the next one.
     pub start: usize,
+    pub zxid: i64,
     pub frames: usize,
+    /// The xids of the writes it answers.
     pub write_xids: Vec<i32>,
 }
 
@@ -113,7 +118,7 @@ impl Conn {
             last_response_ms: 0,
             timeout_ms: 0,
             latency: Latency::default(),
-            unsynced: None,
+            held: VecDeque::new(),
         }
     }
 
@@ -145,26 +150,45 @@ impl Conn {
         self.sent += 1;
     }
 
-    /// Starts (or continues) the output that waits for a sync.
-    pub fn begin_unsynced(&mut self) -> &mut UnsyncedOutput {
-        let start = self.out.len();
-        self.unsynced.get_or_insert_with(|| UnsyncedOutput {
-            start,
-            ..UnsyncedOutput::default()
-        })
+    /// The segment that output about to be queued joins: it waits for
+    /// `zxid` to be durable.
+    pub fn hold(&mut self, zxid: i64) -> &mut Held {
+        if self.held.back().is_none_or(|h| h.zxid != zxid) {
+            self.held.push_back(Held {
+                start: self.out.len(),
+                zxid,
+                frames: 0,
+                write_xids: Vec::new(),
+            });
+        }
+        self.held.back_mut().expect("just pushed")
     }
 
-    /// Drops the output queued since `begin_unsynced`; nothing of it has
-    /// been written, since the socket is flushed only after a sync.
-    pub fn take_back_unsynced(&mut self) -> Option<UnsyncedOutput> {
-        let u = self.unsynced.take()?;
-        self.out.truncate(u.start.max(self.out_pos));
-        Some(u)
+    /// Frees the output that waited for zxids up to `durable`; returns
+    /// whether some output still waits.
+    pub fn release_through(&mut self, durable: i64) -> bool {
+        while self.held.front().is_some_and(|h| h.zxid <= durable) {
+            self.held.pop_front();
+        }
+        !self.held.is_empty()
+    }
+
+    /// Takes back all held output: it never reached the socket.
+    pub fn take_back_held(&mut self) -> Vec<Held> {
+        if let Some(first) = self.held.front() {
+            self.out.truncate(first.start.max(self.out_pos));
+        }
+        self.held.drain(..).collect()
     }
 
     /// Queues raw bytes (four-letter answers have no framing).
     pub fn queue_raw(&mut self, bytes: &[u8]) {
         self.out.extend_from_slice(bytes);
+    }
+
+    /// Output that may be written now (none of it held for a sync).
+    pub fn flushable(&self) -> usize {
+        self.held.front().map_or(self.out.len(), |h| h.start) - self.out_pos
     }
 
     pub fn pending_output(&self) -> usize {
@@ -173,8 +197,9 @@ impl Conn {
 
     /// Writes what the socket takes; Err on a broken socket.
     pub fn flush(&mut self) -> io::Result<()> {
-        while self.out_pos < self.out.len() {
-            match self.stream.write(&self.out[self.out_pos..]) {
+        let limit = self.held.front().map_or(self.out.len(), |h| h.start);
+        while self.out_pos < limit {
+            match self.stream.write(&self.out[self.out_pos..limit]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => self.out_pos += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -187,6 +212,9 @@ impl Conn {
             self.out_pos = 0;
         } else if self.out_pos > (1 << 20) {
             self.out.drain(..self.out_pos);
+            for h in &mut self.held {
+                h.start -= self.out_pos;
+            }
             self.out_pos = 0;
         }
         Ok(())

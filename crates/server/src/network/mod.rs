@@ -91,8 +91,14 @@ pub struct EventLoop {
     /// When the request being processed arrived, for latency counters.
     request_started_ms: i64,
     dirty: Vec<Token>,
-    /// Connections holding output that waits for the next sync.
+    /// Connections holding output that waits for a sync.
     unsynced: Vec<Token>,
+    /// The durable zxid whose output has been released.
+    released_zxid: i64,
+    /// Set while a snapshot waits for a moment with nothing unsynced:
+    /// readable connections wait in `deferred` meanwhile.
+    quiescing: bool,
+    deferred: Vec<Token>,
     durability: Option<Durability>,
     scratch: Vec<u8>,
     frame: Vec<u8>,
@@ -115,6 +121,11 @@ impl EventLoop {
         poll.registry()
             .register(&mut listener, LISTENER, Interest::READABLE)?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
+        let mut processor = processor;
+        let sync_done = waker.clone();
+        processor.set_sync_notify(Box::new(move || {
+            let _ = sync_done.wake();
+        }));
         let now = now_ms();
         Ok((
             EventLoop {
@@ -134,6 +145,9 @@ impl EventLoop {
                 request_started_ms: now,
                 dirty: Vec::new(),
                 unsynced: Vec::new(),
+                released_zxid: 0,
+                quiescing: false,
+                deferred: Vec::new(),
                 durability,
                 scratch: vec![0u8; 64 * 1024],
                 frame: Vec::new(),
@@ -167,7 +181,11 @@ impl EventLoop {
                     WAKER => {}
                     t => {
                         if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-                            self.on_readable(t);
+                            if self.quiescing {
+                                self.deferred.push(t);
+                            } else {
+                                self.on_readable(t);
+                            }
                         }
                         if ev.is_writable() {
                             self.mark_dirty(t);
@@ -176,8 +194,10 @@ impl EventLoop {
                 }
             }
             let now = now_ms();
-            self.expire_sessions(now);
-            if now >= next_tick {
+            if !self.quiescing {
+                self.expire_sessions(now);
+            }
+            if now >= next_tick && !self.quiescing {
                 self.close_sessionless(now);
                 self.processor.tick(now, &mut self.outputs);
                 self.route_outputs();
@@ -185,6 +205,9 @@ impl EventLoop {
             }
             self.flush_dirty();
         }
+        // What was applied but is not durable yet was never answered; make
+        // it durable anyway, then leave a snapshot of the last state.
+        let _ = self.processor.sync_storage();
         if let Some(d) = self.durability.as_mut() {
             d.final_snapshot(&mut self.processor);
         }
@@ -465,8 +488,8 @@ impl EventLoop {
                     // A write: should its transaction not reach the disk,
                     // the client gets an error for it.
                     if let Some(c) = self.conns.get_mut(&token) {
-                        if let Some(u) = c.unsynced.as_mut() {
-                            u.write_xids.push(header.xid);
+                        if let Some(h) = c.held.back_mut() {
+                            h.write_xids.push(header.xid);
                         }
                     }
                 }
@@ -496,81 +519,102 @@ impl EventLoop {
     /// waits with them (it may reflect them).
     fn queue(&mut self, token: Token, payload: &[u8]) {
         let unsynced = self.processor.has_unsynced();
+        let zxid = self.processor.last_zxid();
         let Some(c) = self.conns.get_mut(&token) else {
             return;
         };
         if unsynced {
-            if c.unsynced.is_none() {
+            if c.held.is_empty() {
                 self.unsynced.push(token);
             }
-            c.begin_unsynced().frames += 1;
+            c.hold(zxid).frames += 1;
         }
         c.queue_frame(payload);
     }
 
-    /// Makes the transactions applied so far durable before any output
-    /// that depends on them leaves. If the storage fails, the processor
-    /// has undone them; here the output they produced is taken back: each
-    /// write is answered with ZSYSTEMERROR, and a connection that was also
-    /// told something else (an event, a read of the undone state) is
+    /// Moves the log along: collects a finished sync (releasing the output
+    /// that waited for it) and starts the next one with whatever was
+    /// applied meanwhile. While the disk syncs, requests keep being applied
+    /// and their answers wait: that is the group commit.
+    fn drive_storage(&mut self) {
+        if let Err(rb) = self.processor.finish_sync() {
+            self.rolled_back(rb);
+        }
+        if let Err(rb) = self.processor.start_sync() {
+            self.rolled_back(rb);
+        }
+        let durable = self.processor.durable_zxid();
+        if durable != self.released_zxid {
+            self.released_zxid = durable;
+            let mut still = Vec::new();
+            for t in std::mem::take(&mut self.unsynced) {
+                if let Some(c) = self.conns.get_mut(&t) {
+                    if c.release_through(durable) {
+                        still.push(t);
+                    }
+                    self.dirty.push(t);
+                }
+            }
+            self.unsynced = still;
+        }
+        if let Some(d) = self.durability.as_mut() {
+            // A snapshot needs the tree at a durable state: until it is
+            // taken, requests wait unread so that one comes.
+            self.quiescing = d.after_sync(&mut self.processor);
+        }
+    }
+
+    /// The storage failed: the processor has undone every transaction
+    /// after the last durable one. The output they produced is taken back:
+    /// each write is answered with ZSYSTEMERROR, and a connection that was
+    /// also told something else (an event, a read of the undone state) is
     /// closed, so its client reconnects and registers its watches again.
-    fn sync_storage(&mut self) {
-        match self.processor.sync_storage() {
-            Ok(()) => {
-                for t in std::mem::take(&mut self.unsynced) {
-                    if let Some(c) = self.conns.get_mut(&t) {
-                        c.unsynced = None;
-                    }
-                }
-                if let Some(d) = self.durability.as_mut() {
-                    d.after_sync(&mut self.processor);
-                }
+    fn rolled_back(&mut self, rb: crate::core::processor::RolledBack) {
+        let now = now_ms();
+        eprintln!(
+            "zkserver: the transaction log could not be written ({}); \
+             the transactions after zxid 0x{:x} were undone and their writes failed",
+            rb.error, rb.zxid
+        );
+        for (id, timeout) in &rb.closed {
+            self.sessions.add(*id, *timeout, now);
+        }
+        let mut doomed = Vec::new();
+        for id in &rb.opened {
+            self.sessions.remove(*id);
+            if let Some(t) = self.session_conn.remove(id) {
+                doomed.push(t);
             }
-            Err(rb) => {
-                let now = now_ms();
-                eprintln!(
-                    "zkserver: the transaction log could not be written ({}); \
-                     the transactions after zxid 0x{:x} were undone and their writes failed",
-                    rb.error, rb.zxid
-                );
-                for (id, timeout) in &rb.closed {
-                    self.sessions.add(*id, *timeout, now);
-                }
-                let mut doomed = Vec::new();
-                for id in &rb.opened {
-                    self.sessions.remove(*id);
-                    if let Some(t) = self.session_conn.remove(id) {
-                        doomed.push(t);
-                    }
-                }
-                for t in std::mem::take(&mut self.unsynced) {
-                    let Some(c) = self.conns.get_mut(&t) else {
-                        continue;
-                    };
-                    let Some(u) = c.take_back_unsynced() else {
-                        continue;
-                    };
-                    for xid in &u.write_xids {
-                        let reply = ReplyHeader {
-                            xid: *xid,
-                            zxid: rb.zxid,
-                            err: zkrs_proto::errors::ZSYSTEMERROR,
-                        };
-                        c.queue_frame(&zkrs_proto::jute::to_vec(&reply));
-                    }
-                    if u.frames > u.write_xids.len() {
-                        doomed.push(t);
-                    }
-                    self.dirty.push(t);
-                }
-                for t in doomed {
-                    self.detach(t);
-                    if let Some(c) = self.conns.get_mut(&t) {
-                        c.phase = Phase::Closing;
-                    }
-                    self.dirty.push(t);
-                }
+        }
+        for t in std::mem::take(&mut self.unsynced) {
+            let Some(c) = self.conns.get_mut(&t) else {
+                continue;
+            };
+            let held = c.take_back_held();
+            let frames: usize = held.iter().map(|h| h.frames).sum();
+            let writes: Vec<i32> = held
+                .iter()
+                .flat_map(|h| h.write_xids.iter().copied())
+                .collect();
+            for xid in &writes {
+                let reply = ReplyHeader {
+                    xid: *xid,
+                    zxid: rb.zxid,
+                    err: zkrs_proto::errors::ZSYSTEMERROR,
+                };
+                c.queue_frame(&zkrs_proto::jute::to_vec(&reply));
             }
+            if frames > writes.len() {
+                doomed.push(t);
+            }
+            self.dirty.push(t);
+        }
+        for t in doomed {
+            self.detach(t);
+            if let Some(c) = self.conns.get_mut(&t) {
+                c.phase = Phase::Closing;
+            }
+            self.dirty.push(t);
         }
     }
 
@@ -643,7 +687,13 @@ impl EventLoop {
     /// writable while output is left.
     fn flush_dirty(&mut self) {
         loop {
-            self.sync_storage();
+            self.drive_storage();
+            if !self.quiescing && !self.deferred.is_empty() {
+                for t in std::mem::take(&mut self.deferred) {
+                    self.on_readable(t);
+                }
+                continue;
+            }
             if self.dirty.is_empty() {
                 break;
             }
@@ -665,7 +715,8 @@ impl EventLoop {
                     continue;
                 }
                 let want_read = pending <= OUTPUT_HIGH_WATER && c.phase != Phase::Closing;
-                let want_write = pending > 0;
+                // Output held for a sync cannot be written yet.
+                let want_write = c.flushable() > 0;
                 if want_read != c.readable_registered || want_write != c.writable_registered {
                     let interest = match (want_read, want_write) {
                         (true, true) => Some(Interest::READABLE | Interest::WRITABLE),
@@ -689,7 +740,11 @@ impl EventLoop {
             // Frames buffered while a connection was paused are handled now;
             // that may queue more output, hence the loop.
             for t in resumed {
-                self.process_frames(t);
+                if self.quiescing {
+                    self.deferred.push(t);
+                } else {
+                    self.process_frames(t);
+                }
             }
         }
     }

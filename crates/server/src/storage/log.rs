@@ -6,12 +6,13 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc};
 
 use zkrs_proto::jute::Reader;
 
 use super::codec::{decode_record, encode_record};
 use super::{log_name, sync_dir, DataDirs, StorageError};
-use crate::core::storage::{Storage, TxnRecord};
+use crate::core::storage::{Storage, SyncStarted, TxnRecord};
 
 pub(crate) const FILE_MAGIC: &[u8; 8] = b"ZKRSTXNL";
 pub(crate) const FORMAT_VERSION: u32 = 1;
@@ -61,7 +62,8 @@ impl Default for LogOptions {
 
 #[derive(Debug)]
 struct OpenLog {
-    file: File,
+    /// Shared with the sync thread, which fdatasyncs it.
+    file: Arc<File>,
     path: PathBuf,
     first_zxid: i64,
     /// End of the last chunk written and synced: where the next one goes
@@ -88,6 +90,52 @@ pub struct TxnLog {
     roll_pending: bool,
     /// A write failed and the file still has to be cut back to `good_end`.
     needs_cut_back: bool,
+    /// The chunk written and being synced: its end and last zxid.
+    in_flight: Option<(u64, i64)>,
+    syncer: Option<Syncer>,
+    notify: Option<Notify>,
+}
+
+/// Called by the sync thread when a sync is done.
+#[derive(Clone)]
+struct Notify(Arc<dyn Fn() + Send + Sync>);
+
+impl std::fmt::Debug for Notify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Notify")
+    }
+}
+
+/// A thread that fdatasyncs the log while the serving thread goes on.
+struct Syncer {
+    requests: mpsc::Sender<Arc<File>>,
+    results: mpsc::Receiver<io::Result<()>>,
+}
+
+impl std::fmt::Debug for Syncer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Syncer")
+    }
+}
+
+impl Syncer {
+    fn start(notify: Option<Notify>) -> io::Result<Syncer> {
+        let (requests, rx) = mpsc::channel::<Arc<File>>();
+        let (tx, results) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("zkserver-log-sync".into())
+            .spawn(move || {
+                for file in rx {
+                    if tx.send(file.sync_data()).is_err() {
+                        return;
+                    }
+                    if let Some(n) = &notify {
+                        (n.0)();
+                    }
+                }
+            })?;
+        Ok(Syncer { requests, results })
+    }
 }
 
 impl TxnLog {
@@ -111,6 +159,9 @@ impl TxnLog {
             last_synced: None,
             roll_pending: false,
             needs_cut_back: false,
+            in_flight: None,
+            syncer: None,
+            notify: None,
         })
     }
 
@@ -135,7 +186,63 @@ impl TxnLog {
         self.group_gap = None;
     }
 
+    /// Writes the group and syncs it, waiting.
     fn write_group(&mut self) -> io::Result<()> {
+        let end = self.write_chunk()?;
+        if self.opts.force_sync {
+            let log = self.file.as_ref().expect("a chunk was just written");
+            if let Err(e) = log.file.sync_data() {
+                self.needs_cut_back = true;
+                // If this fails too, the next sync tries again before writing.
+                let _ = self.cut_back();
+                return Err(e);
+            }
+        }
+        self.chunk_durable(end, self.group_next - 1);
+        Ok(())
+    }
+
+    fn chunk_durable(&mut self, end: u64, last_zxid: i64) {
+        if let Some(log) = self.file.as_mut() {
+            log.good_end = end;
+        }
+        self.last_synced = Some(last_zxid);
+    }
+
+    /// Waits for the sync in flight, if any, and takes its outcome.
+    fn wait_in_flight(&mut self) -> io::Result<()> {
+        if self.in_flight.is_none() {
+            return Ok(());
+        }
+        let result = match self.syncer.as_ref().map(|s| s.results.recv()) {
+            Some(Ok(r)) => r,
+            _ => Err(io::Error::other("the log sync thread is gone")),
+        };
+        self.sync_done(result)
+    }
+
+    fn sync_done(&mut self, result: io::Result<()>) -> io::Result<()> {
+        let Some((end, last)) = self.in_flight.take() else {
+            return result;
+        };
+        match result {
+            Ok(()) => {
+                self.chunk_durable(end, last);
+                Ok(())
+            }
+            Err(e) => {
+                // What was queued meanwhile builds on the lost chunk.
+                self.clear_group();
+                self.needs_cut_back = true;
+                let _ = self.cut_back();
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes the group as one chunk at the end of the last good one,
+    /// without syncing; returns the chunk's end.
+    fn write_chunk(&mut self) -> io::Result<u64> {
         if self.needs_cut_back {
             self.cut_back()?;
         }
@@ -178,19 +285,8 @@ impl TxnLog {
         };
         let end = at + bytes.len() as u64;
         preallocate(log, end, self.opts.prealloc_bytes);
-        let written = log.file.write_all_at(bytes, at).and_then(|()| {
-            if self.opts.force_sync {
-                log.file.sync_data()
-            } else {
-                Ok(())
-            }
-        });
-        match written {
-            Ok(()) => {
-                log.good_end = end;
-                self.last_synced = Some(self.group_next - 1);
-                Ok(())
-            }
+        match log.file.write_all_at(bytes, at) {
+            Ok(()) => Ok(end),
             Err(e) => {
                 self.needs_cut_back = true;
                 // If this fails too, the next sync tries again before writing.
@@ -237,6 +333,7 @@ impl TxnLog {
             }
             Err(e) => return Err(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
         };
+        let file = Arc::new(file);
         sync_dir(&self.dir)?;
         self.file = Some(OpenLog {
             file,
@@ -252,6 +349,8 @@ impl TxnLog {
 impl Drop for TxnLog {
     /// Gives back the preallocated tail (or finishes a pending cut-back).
     fn drop(&mut self) {
+        // A chunk being synced counts once the sync is through.
+        let _ = self.wait_in_flight();
         if let Some(log) = &self.file {
             if log.allocated > log.good_end || self.needs_cut_back {
                 let _ = log.file.set_len(log.good_end);
@@ -323,6 +422,7 @@ impl Storage for TxnLog {
     }
 
     fn sync(&mut self) -> io::Result<()> {
+        self.wait_in_flight()?;
         if self.group_count == 0 {
             return if self.needs_cut_back {
                 self.cut_back()
@@ -333,6 +433,47 @@ impl Storage for TxnLog {
         let result = self.write_group();
         self.clear_group();
         result
+    }
+
+    fn start_sync(&mut self) -> io::Result<SyncStarted> {
+        if self.in_flight.is_some() {
+            return Err(io::Error::other("a log sync is already in flight"));
+        }
+        if self.group_count == 0 || !self.opts.force_sync {
+            return self.sync().map(|()| SyncStarted::Done);
+        }
+        if self.syncer.is_none() {
+            self.syncer = Some(Syncer::start(self.notify.clone())?);
+        }
+        let written = self.write_chunk();
+        let last = self.group_next - 1;
+        self.clear_group();
+        let end = written?;
+        let log = self.file.as_ref().expect("a chunk was just written");
+        let syncer = self.syncer.as_ref().expect("started above");
+        if syncer.requests.send(log.file.clone()).is_err() {
+            self.needs_cut_back = true;
+            let _ = self.cut_back();
+            return Err(io::Error::other("the log sync thread is gone"));
+        }
+        self.in_flight = Some((end, last));
+        Ok(SyncStarted::InFlight)
+    }
+
+    fn finish_sync(&mut self) -> Option<io::Result<()>> {
+        self.in_flight?;
+        let result = match self.syncer.as_ref()?.results.try_recv() {
+            Ok(r) => r,
+            Err(mpsc::TryRecvError::Empty) => return None,
+            Err(mpsc::TryRecvError::Disconnected) => {
+                Err(io::Error::other("the log sync thread is gone"))
+            }
+        };
+        Some(self.sync_done(result))
+    }
+
+    fn set_notify(&mut self, notify: Box<dyn Fn() + Send + Sync>) {
+        self.notify = Some(Notify(Arc::from(notify)));
     }
 
     fn is_durable(&self) -> bool {

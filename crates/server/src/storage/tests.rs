@@ -287,6 +287,41 @@ fn groups_across_rolled_files_recover_in_order() {
 }
 
 #[test]
+fn groups_synced_in_the_background_recover_and_the_next_group_waits_its_turn() {
+    use crate::core::storage::SyncStarted;
+    let tmp = TempDir::new("storage-async");
+    let dirs = open_dirs(&tmp);
+    let mut log = small_log(&dirs);
+    let (tx, rx) = std::sync::mpsc::channel();
+    log.set_notify(Box::new(move || {
+        let _ = tx.send(());
+    }));
+    let mut next = 1;
+    for round in 0..20 {
+        for r in records(next..=next + 2) {
+            log.append(&r);
+        }
+        next += 3;
+        assert_eq!(log.start_sync().unwrap(), SyncStarted::InFlight);
+        // Applied while the disk syncs: it goes with the next group.
+        log.append(&record(next));
+        next += 1;
+        rx.recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the sync thread tells when it is done");
+        assert!(log.finish_sync().expect("done").is_ok(), "round {round}");
+        assert!(log.finish_sync().is_none(), "nothing in flight");
+        if round % 7 == 6 {
+            Storage::roll(&mut log);
+        }
+    }
+    log.sync().unwrap();
+    drop(log);
+    let (rec, sink) = recover_all(&dirs);
+    assert_eq!(sink.txns, records(1..=next - 1));
+    assert_eq!(rec.last_zxid, next - 1);
+}
+
+#[test]
 fn an_empty_directory_recovers_to_nothing() {
     let tmp = TempDir::new("storage-empty");
     let dirs = open_dirs(&tmp);
