@@ -2,12 +2,12 @@
 //! API calls into commands for them.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::thread::{self, JoinHandle, ThreadId};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, unbounded, Sender};
+use crossbeam_channel::{unbounded, Sender};
 use mio::{Poll, Waker};
 use thiserror::Error;
 use zkrs_proto::errors::*;
@@ -18,8 +18,13 @@ use crate::driver::{Command, Core, Done, Driver, Resolver, WAKER};
 use crate::hosts::{self, HostsError};
 use crate::ops::prepare;
 use crate::ops::Prepared;
+use crate::reply::{reply_slot, ReplyReceiver};
 use crate::session::{Session, SessionConfig, Status, Submitted};
 use crate::types::{state, ClientId, Completion, LogLevel, Logger, Op, OpResult, Watcher};
+
+/// How long a synchronous call reads replies itself before it sleeps. It
+/// only does so while replies typically come sooner than that.
+const SYNC_SPIN: Duration = Duration::from_micros(200);
 
 /// What `Client::connect` needs.
 #[derive(Clone, Default)]
@@ -32,8 +37,9 @@ pub struct ConnectOptions {
     pub client_id: Option<ClientId>,
     /// Accept read-only servers (`ZOO_READONLY` flag).
     pub read_only: bool,
-    /// Where the handle's log messages go. It is called on the handle's
-    /// I/O thread with the session locked, so it must not call the handle.
+    /// Where the handle's log messages go. It is called with the session
+    /// locked (on the handle's I/O thread, or on a thread in a synchronous
+    /// call that is reading replies), so it must not call the handle.
     pub logger: Option<Logger>,
 }
 
@@ -63,6 +69,12 @@ pub(crate) struct Shared {
     global_watcher: Mutex<Option<Watcher>>,
     pub(crate) wake_pending: AtomicBool,
     logger: Option<Logger>,
+    /// Set while a synchronous caller reads replies itself: one at a time,
+    /// so waiting threads cannot crowd out the ones doing the work.
+    sync_spinner: AtomicBool,
+    /// Moving average of the latency of synchronous calls that were alone
+    /// in flight, in microseconds.
+    sync_latency_us: AtomicU32,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -161,6 +173,8 @@ impl Client {
             global_watcher: Mutex::new(watcher),
             wake_pending: AtomicBool::new(false),
             logger: opts.logger,
+            sync_spinner: AtomicBool::new(false),
+            sync_latency_us: AtomicU32::new(0),
         });
         let poll = Poll::new()?;
         let waker = Waker::new(poll.registry(), WAKER)?;
@@ -174,20 +188,17 @@ impl Client {
             .spawn(move || dispatch::run(cb_rx, cb_shared))?;
         let callback_thread = callbacks.thread().id();
         let disp_tx = dispatch::queue_to(callbacks.thread().clone(), disp_rx, disp_tx, sleeping);
-        let core = Arc::new(Mutex::new(Core::new(session)));
+        let core = Arc::new(Mutex::new(Core::new(session, disp_tx)));
         let driver = Driver {
             core: core.clone(),
             poll,
             commands: cmd_rx,
-            dispatch: disp_tx,
             shared: shared.clone(),
-            published: None,
             resolver: Resolver {
                 hosts: cs.hosts.clone(),
                 delay_ms: 0,
                 last: Some(Instant::now()),
             },
-            batch: Vec::new(),
         };
         let io = thread::Builder::new()
             .name("zk-io".into())
@@ -211,6 +222,10 @@ impl Client {
 
     fn send(&self, cmd: Command) -> Result<(), i32> {
         self.inner.commands.send(cmd).map_err(|_| ZCLOSING)?;
+        self.wake_io()
+    }
+
+    fn wake_io(&self) -> Result<(), i32> {
         // One wake-up per batch: the I/O thread clears the flag before it
         // drains the queue, so a command is never left unseen.
         if !self.inner.shared.wake_pending.swap(true, Ordering::SeqCst) {
@@ -229,14 +244,24 @@ impl Client {
         Ok(())
     }
 
-    /// Queues a request in the session and writes it out from this thread.
-    fn enqueue(&self, req: Prepared, done: Done) -> Result<(), (i32, Done)> {
+    /// Queues a request in the session and writes it out from this
+    /// thread, unless the session holds it back for the thread that
+    /// handles the next burst of replies, which writes whatever is queued:
+    /// one write then carries every request queued meanwhile instead of
+    /// one system call each. Returns whether the request is alone in
+    /// flight.
+    fn enqueue(&self, req: Prepared, done: Done) -> Result<bool, (i32, Done)> {
         let mut core = lock(&self.inner.core);
+        let alone = core.session.pending_requests() == 0;
+        let hold_back = core.session.holds_back_requests();
         match core.session.submit(req, done, Instant::now()) {
             Submitted::Queued => {
-                // A write error also reaches the I/O thread, which handles it.
-                let _ = core.write_ready();
-                Ok(())
+                if !hold_back {
+                    // A write error also reaches the I/O thread, which
+                    // handles it.
+                    let _ = core.write_ready();
+                }
+                Ok(alone)
             }
             Submitted::Done(rc, done) => Err((rc, done)),
         }
@@ -259,7 +284,7 @@ impl Client {
         self.check_usable()?;
         let req = prepare(op, watcher, &self.inner.chroot)?;
         match self.enqueue(req, Done::Async(completion)) {
-            Ok(()) => Ok(()),
+            Ok(_) => Ok(()),
             Err((ZOK, _)) => Ok(()),
             Err((rc, _)) => Err(rc),
         }
@@ -275,12 +300,72 @@ impl Client {
             Ok(r) => r,
             Err(rc) => return OpResult::error(rc),
         };
-        let (tx, rx) = bounded(1);
-        if let Err((rc, _)) = self.enqueue(req, Done::Sync(tx)) {
-            return OpResult::error(rc);
+        let (tx, rx) = reply_slot();
+        match self.enqueue(req, Done::Sync(tx)) {
+            Ok(alone) => self.await_reply(rx, alone),
+            Err((rc, _)) => OpResult::error(rc),
         }
+    }
+
+    /// Waits for a synchronous call's result. A reply from a nearby server
+    /// comes sooner than a sleeping thread can be woken twice (the I/O
+    /// thread by the socket, then this one by it), so for a short while a
+    /// request that went out `alone` has its caller read the socket itself
+    /// before it goes to sleep. Behind other requests the wait is longer
+    /// and spinning would only take the processor from those doing work.
+    fn await_reply(&self, rx: ReplyReceiver, alone: bool) -> OpResult {
+        let shared = &self.inner.shared;
+        let start = Instant::now();
+        let spun = if alone {
+            self.spin_for_reply(&rx, start)
+        } else {
+            None
+        };
         // Every queued request is answered, if only with ZCLOSING.
-        rx.recv().unwrap_or(OpResult::error(ZCLOSING))
+        let result = spun.unwrap_or_else(|| rx.wait());
+        if alone {
+            let sample = start.elapsed().as_micros().min(u32::MAX as u128) as u32;
+            let avg = shared.sync_latency_us.load(Ordering::Relaxed);
+            let avg = (avg as u64 * 7 + sample as u64) / 8;
+            shared.sync_latency_us.store(avg as u32, Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// Reads replies on this thread until the result comes or `SYNC_SPIN`
+    /// has passed; `None` at once when another caller is doing it or
+    /// lone requests have lately been answered too slowly for it to pay.
+    fn spin_for_reply(&self, rx: &ReplyReceiver, start: Instant) -> Option<OpResult> {
+        let shared = &self.inner.shared;
+        if shared.sync_latency_us.load(Ordering::Relaxed) as u128 >= SYNC_SPIN.as_micros()
+            || shared.sync_spinner.swap(true, Ordering::Acquire)
+        {
+            return None;
+        }
+        let mut result = None;
+        while start.elapsed() < SYNC_SPIN {
+            result = rx.try_take();
+            if result.is_some() {
+                break;
+            }
+            let mut core = match self.inner.core.try_lock() {
+                Ok(core) => core,
+                Err(TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(TryLockError::WouldBlock) => {
+                    std::hint::spin_loop();
+                    continue;
+                }
+            };
+            let for_io_thread = core.read_replies(shared);
+            drop(core);
+            if for_io_thread {
+                let _ = self.wake_io();
+            }
+            // On a busy machine the server may need this processor.
+            thread::yield_now();
+        }
+        shared.sync_spinner.store(false, Ordering::Release);
+        result.or_else(|| rx.try_take())
     }
 
     /// `zoo_add_auth`: sends `scheme`/`cert` now if connected and after

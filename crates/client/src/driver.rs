@@ -4,11 +4,14 @@
 //! synchronous caller.
 //!
 //! The session and the socket live in a [`Core`] behind a mutex. A thread
-//! that submits a request queues it in the session and writes it to the
-//! socket itself, as Apache's mt client does, so a request costs no
-//! wake-up of the I/O thread. Everything else (replies, timers, connection
-//! changes, close) happens on the I/O thread, which is woken through a mio
-//! `Waker` for the few commands that need it.
+//! that submits a request queues it in the session and, if nothing is in
+//! flight, writes it to the socket itself, so a request costs no wake-up
+//! of the I/O thread; requests queued behind others are written by
+//! whoever next handles replies, many to a write. A thread waiting in a
+//! synchronous call may read replies itself ([`Core::read_replies`]).
+//! Everything else (timers, connection changes, close) happens on the I/O
+//! thread, which is woken through a mio `Waker` for the few commands that
+//! need it.
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
@@ -16,12 +19,13 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 
 use crate::client::{lock, Shared};
 use crate::dispatch::{Dispatch, DispatchSender};
+use crate::reply::ReplySender;
 use crate::session::{Output, Session, Status};
 use crate::types::{Completion, LogLevel, OpResult};
 
@@ -34,7 +38,7 @@ pub(crate) enum Done {
     Async(Completion),
     /// A thread blocked in `Client::call` receives it directly, so a
     /// synchronous call works on the callback thread too.
-    Sync(Sender<OpResult>),
+    Sync(ReplySender),
 }
 
 /// Requests for the I/O thread.
@@ -54,18 +58,84 @@ pub(crate) struct Conn {
 }
 
 /// The session and its connection, shared by the I/O thread and the
-/// threads that submit requests.
+/// threads that submit requests or wait for a synchronous reply.
 pub(crate) struct Core {
     pub session: Session<Done>,
     conn: Option<Conn>,
+    /// Items for the callback thread, handed over once per burst of
+    /// replies so a burst costs one channel operation and one wake-up.
+    batch: Vec<Dispatch>,
+    /// Taken by the I/O thread when it ends, which ends the callback thread.
+    dispatch: Option<DispatchSender>,
+    /// The status last published to `Shared`.
+    published: Option<Status>,
+    read_buf: Box<[u8]>,
 }
 
 impl Core {
-    pub fn new(session: Session<Done>) -> Core {
+    pub fn new(session: Session<Done>, dispatch: DispatchSender) -> Core {
         Core {
             session,
             conn: None,
+            batch: Vec::new(),
+            dispatch: Some(dispatch),
+            published: None,
+            read_buf: vec![0u8; 64 * 1024].into_boxed_slice(),
         }
+    }
+
+    fn complete(&mut self, done: Done, result: OpResult) {
+        match done {
+            Done::Async(c) => self.batch.push(Dispatch::Complete(c, result)),
+            Done::Sync(tx) => tx.send(result),
+        }
+    }
+
+    fn hand_over(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.batch);
+        if let Some(d) = &self.dispatch {
+            d.send(batch);
+        }
+    }
+
+    /// Reads the replies the socket holds, for a thread waiting in a
+    /// synchronous call: its result then needs no wake-up of the I/O
+    /// thread and no second one of the caller. Only replies and watch
+    /// events are delivered here; true when the session produced
+    /// something else (a lost connection, a state change), which is left,
+    /// in order, for the I/O thread.
+    pub fn read_replies(&mut self, shared: &Shared) -> bool {
+        let Core {
+            session,
+            conn,
+            read_buf,
+            ..
+        } = self;
+        if let Some(c) = conn.as_mut().filter(|c| c.established) {
+            read_all(c, read_buf, session, shared);
+        }
+        if self.published != Some(self.session.status()) {
+            return true;
+        }
+        loop {
+            let next = self
+                .session
+                .poll_output_if(|o| matches!(o, Output::Complete(..) | Output::Watch(..)));
+            match next {
+                Some(Output::Complete(done, result)) => self.complete(done, result),
+                Some(Output::Watch(watchers, event)) => {
+                    self.batch.push(Dispatch::Watch(watchers, event))
+                }
+                _ => break,
+            }
+        }
+        self.hand_over();
+        // Requests queued behind these replies go out now.
+        let _ = self.write_ready();
+        self.session.has_output()
     }
 
     /// Writes what the session has queued, as far as the socket takes it
@@ -106,20 +176,22 @@ pub(crate) struct Driver {
     pub core: Arc<Mutex<Core>>,
     pub poll: Poll,
     pub commands: Receiver<Command>,
-    pub dispatch: DispatchSender,
     pub shared: Arc<Shared>,
-    pub published: Option<Status>,
-    /// Items for the callback thread, handed over once per loop turn so a
-    /// burst of replies costs one channel operation and one wake-up.
-    pub batch: Vec<Dispatch>,
     pub resolver: Resolver,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // Ends the callback thread once it has run what is queued, even if
+        // this thread ends by a panic.
+        lock(&self.core).dispatch = None;
+    }
 }
 
 impl Driver {
     pub fn run(mut self) {
         let core_lock = self.core.clone();
         let mut events = Events::with_capacity(64);
-        let mut buf = vec![0u8; 64 * 1024];
         loop {
             let timeout = {
                 let mut core = lock(&core_lock);
@@ -153,14 +225,19 @@ impl Driver {
             let mut core = lock(&core_lock);
             for ev in events.iter() {
                 if ev.token() == SOCKET {
-                    self.socket_ready(&mut core, ev, &mut buf);
+                    self.socket_ready(&mut core, ev);
                 }
             }
         }
     }
 
-    fn socket_ready(&mut self, core: &mut Core, ev: &mio::event::Event, buf: &mut [u8]) {
-        let Core { session, conn } = core;
+    fn socket_ready(&mut self, core: &mut Core, ev: &mio::event::Event) {
+        let Core {
+            session,
+            conn,
+            read_buf,
+            ..
+        } = core;
         let Some(c) = conn.as_mut() else { return };
         let now = Instant::now();
         if !c.established {
@@ -188,7 +265,7 @@ impl Driver {
             }
         }
         if ev.is_readable() || ev.is_read_closed() || ev.is_error() {
-            read_all(c, buf, session, &self.shared);
+            read_all(c, read_buf, session, &self.shared);
         }
     }
 
@@ -236,22 +313,13 @@ impl Driver {
         }
     }
 
-    fn complete(&mut self, done: Done, result: OpResult) {
-        match done {
-            Done::Async(c) => self.batch.push(Dispatch::Complete(c, result)),
-            Done::Sync(tx) => {
-                let _ = tx.send(result);
-            }
-        }
-    }
-
     /// Carries out the session's outputs; true once the handle is closed.
     fn outputs(&mut self, core: &mut Core) -> bool {
         let mut closed = false;
         // Callbacks must see the state their events announce.
-        self.publish(&core.session);
+        self.publish(core);
         while let Some(out) = core.session.poll_output() {
-            self.publish(&core.session);
+            self.publish(core);
             match out {
                 Output::Connect(addr) => {
                     drop_conn(&self.poll, &mut core.conn);
@@ -268,22 +336,20 @@ impl Driver {
                     }
                 }
                 Output::Disconnect => drop_conn(&self.poll, &mut core.conn),
-                Output::Complete(done, result) => self.complete(done, result),
-                Output::Watch(watchers, event) => self.batch.push(Dispatch::Watch(watchers, event)),
+                Output::Complete(done, result) => core.complete(done, result),
+                Output::Watch(watchers, event) => core.batch.push(Dispatch::Watch(watchers, event)),
                 Output::Session(watchers, event) => {
                     self.shared.log(
                         LogLevel::Debug,
                         "process_completions",
                         &format_args!("session event, state={}", event.state),
                     );
-                    self.batch.push(Dispatch::Session(watchers, event));
+                    core.batch.push(Dispatch::Session(watchers, event));
                 }
                 Output::Closed => closed = true,
             }
         }
-        if !self.batch.is_empty() {
-            self.dispatch.send(std::mem::take(&mut self.batch));
-        }
+        core.hand_over();
         closed
     }
 
@@ -302,12 +368,12 @@ impl Driver {
         }
     }
 
-    fn publish(&mut self, session: &Session<Done>) {
-        let now = session.status();
-        if self.published.as_ref() == Some(&now) {
+    fn publish(&mut self, core: &mut Core) {
+        let now = core.session.status();
+        if core.published.as_ref() == Some(&now) {
             return;
         }
-        if let Some(prev) = &self.published {
+        if let Some(prev) = &core.published {
             if prev.state != now.state && now.state == crate::types::state::CONNECTED {
                 self.shared.log(
                     LogLevel::Info,
@@ -322,7 +388,7 @@ impl Driver {
             }
         }
         self.shared.publish(now);
-        self.published = Some(now);
+        core.published = Some(now);
     }
 }
 

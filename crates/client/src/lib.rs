@@ -4,11 +4,14 @@
 //! thread running a mio loop around the [`session::Session`] state machine
 //! (which does no I/O itself), and a callback thread that runs completions
 //! and watchers in wire order. A submitting thread queues its request in
-//! the session and writes it to the socket itself (under the session's
-//! lock), as Apache's mt client does; replies, timers and reconnection are
-//! the I/O thread's. Synchronous calls ([`Client::call`]) get their result
-//! straight from the I/O thread, so they also work inside callbacks;
-//! [`Client::close`] works from any thread.
+//! the session and, when nothing else is in flight, writes it to the
+//! socket itself (under the session's lock); requests queued behind others
+//! leave together with the next burst of replies. Replies, timers and
+//! reconnection are the I/O thread's. Synchronous calls ([`Client::call`])
+//! get their result straight from the thread that read the reply (for a
+//! short while the caller reads replies itself), never through the
+//! callback thread, so they also work inside callbacks; [`Client::close`]
+//! works from any thread.
 //!
 //! Paths in [`Op`]s and results are relative to the connection string's
 //! chroot; error codes are the C client's (`zkrs_proto::errors`).
@@ -41,6 +44,7 @@ mod dispatch;
 mod driver;
 pub mod hosts;
 pub mod ops;
+mod reply;
 pub mod session;
 mod types;
 pub mod watches;

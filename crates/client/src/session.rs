@@ -40,6 +40,11 @@ const MIN_RETRY_PAUSE: Duration = Duration::from_millis(10);
 /// How long close waits for the server to confirm the session's end.
 const CLOSE_WAIT: Duration = Duration::from_millis(3000);
 
+/// Requests queued behind unanswered ones are held back for the next
+/// burst of replies (to go out many to a write) only while that burst
+/// typically comes sooner than this.
+const HOLD_BACK_LIMIT: Duration = Duration::from_millis(1);
+
 /// What the session was configured with.
 #[derive(Debug, Clone)]
 pub struct SessionConfig {
@@ -149,6 +154,12 @@ pub struct Session<C> {
     /// Counts connections opened and dropped, so a driver can tell that
     /// the connection it is reading from is no longer the session's.
     epoch: u64,
+    /// When the first request sent behind unanswered ones was submitted,
+    /// until the next reply.
+    behind_since: Option<Instant>,
+    /// Moving average of how long such a request waited for the next
+    /// reply, in microseconds.
+    reply_wait_us: u64,
 }
 
 impl<C> Session<C> {
@@ -181,6 +192,8 @@ impl<C> Session<C> {
             last_send: now,
             outputs: VecDeque::new(),
             epoch: 0,
+            behind_since: None,
+            reply_wait_us: 0,
         }
     }
 
@@ -231,6 +244,14 @@ impl<C> Session<C> {
         self.pending.len()
     }
 
+    /// Whether a request submitted now had better wait in the outgoing
+    /// buffer for whoever handles the next burst of replies: true behind
+    /// unanswered requests while replies come quickly. The server answers
+    /// a session's requests in order, so such a request is hardly later.
+    pub fn holds_back_requests(&self) -> bool {
+        !self.pending.is_empty() && (self.reply_wait_us as u128) < HOLD_BACK_LIMIT.as_micros()
+    }
+
     pub fn watches(&self) -> &WatchTables {
         &self.watches
     }
@@ -239,6 +260,20 @@ impl<C> Session<C> {
 
     pub fn poll_output(&mut self) -> Option<Output<C>> {
         self.outputs.pop_front()
+    }
+
+    /// The next output, if `wanted` accepts it; otherwise it stays first.
+    pub fn poll_output_if(&mut self, wanted: impl FnOnce(&Output<C>) -> bool) -> Option<Output<C>> {
+        if wanted(self.outputs.front()?) {
+            self.outputs.pop_front()
+        } else {
+            None
+        }
+    }
+
+    /// Whether outputs are waiting to be collected.
+    pub fn has_output(&self) -> bool {
+        !self.outputs.is_empty()
     }
 
     /// Bytes waiting to be written to the current connection.
@@ -498,6 +533,11 @@ impl<C> Session<C> {
                 if hdr.zxid > 0 {
                     self.last_zxid = hdr.zxid;
                 }
+                if let Some(since) = self.behind_since.take() {
+                    let waited = now.saturating_duration_since(since).as_micros();
+                    let waited = waited.min(u64::MAX as u128 / 8) as u64;
+                    self.reply_wait_us = (self.reply_wait_us * 7 + waited) / 8;
+                }
                 let result = self.reply_result(&p, hdr.err, r.rest());
                 if let Some(reg) = &p.registration {
                     self.watches.activate(reg, hdr.err);
@@ -559,6 +599,9 @@ impl<C> Session<C> {
         let xid = self.take_xid();
         req.set_xid(xid);
         if self.can_send() {
+            if !self.pending.is_empty() && self.behind_since.is_none() {
+                self.behind_since = Some(now);
+            }
             self.out.extend_from_slice(&req.frame);
             self.last_send = now;
         } else {
@@ -696,6 +739,7 @@ impl<C> Session<C> {
     }
 
     fn fail_all(&mut self, rc: i32) {
+        self.behind_since = None;
         for p in std::mem::take(&mut self.pending) {
             self.outputs
                 .push_back(Output::Complete(p.completion, OpResult::error(rc)));

@@ -548,3 +548,36 @@ fn extreme_timeouts_neither_overflow_nor_spin() {
     // ...but the retries are paced.
     assert_eq!(s.next_timeout(), Some(t0 + MIN_RETRY_PAUSE));
 }
+
+#[test]
+fn requests_are_held_back_only_while_replies_come_quickly() {
+    let t0 = Instant::now();
+    let ms = Duration::from_millis;
+    let mut s = connected(&[1], None, t0);
+    let exists = || Op::Exists { path: "/q".into() };
+    let stat = to_vec(&Stat::default());
+    // Nothing in flight: a request goes out at once.
+    assert!(!s.holds_back_requests());
+    let mut first = submit(&mut s, exists(), None, 1, t0);
+    // Behind it, with no slow reply seen yet, the next one waits.
+    assert!(s.holds_back_requests());
+    // Each round: one request behind another, answered `wait` later.
+    let mut at = t0;
+    let mut round = |s: &mut S, wait: Duration| {
+        let behind = submit(s, exists(), None, 2, at);
+        at += wait;
+        s.handle_data(&reply(first, 1, 0, &stat), at);
+        first = behind;
+        completions(&outputs(s))
+    };
+    assert_eq!(round(&mut s, ms(5)), vec![(1, ZOK)]);
+    // 5 ms once, averaged with nothing slower: still quick enough.
+    assert!(s.holds_back_requests());
+    round(&mut s, ms(10));
+    // Replies now keep it waiting too long: requests go out at once.
+    assert!(!s.holds_back_requests());
+    for _ in 0..30 {
+        round(&mut s, Duration::ZERO);
+    }
+    assert!(s.holds_back_requests());
+}
