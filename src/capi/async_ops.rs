@@ -3,7 +3,6 @@
 //! callback thread.
 
 use std::os::raw::{c_char, c_int, c_void};
-use std::sync::Arc;
 
 use zkrs_client::{Completion, Op, Watcher};
 use zkrs_proto::errors::*;
@@ -12,7 +11,7 @@ use zkrs_proto::path::validate_path;
 use super::alloc::{acl_arg, bytes_arg};
 use super::completions;
 use super::guard::ffi_int;
-use super::handle::{c_str, lookup, Handle};
+use super::handle::{c_str, lookup, Handle, HandleRef};
 use super::jute::ACL_vector;
 use super::types::*;
 
@@ -64,7 +63,7 @@ pub(crate) fn begin(
     zh: *mut zhandle_t,
     path: *const c_char,
     sequential: bool,
-) -> Result<(Arc<Handle>, String), c_int> {
+) -> Result<(HandleRef, String), c_int> {
     let h = lookup(zh)?;
     let p = checked_path(&h, path, sequential)?;
     usable(&h)?;
@@ -107,7 +106,7 @@ pub(crate) fn create_op(
     mode: c_int,
     ttl: i64,
     with_stat: bool,
-) -> Result<(Arc<Handle>, Op), c_int> {
+) -> Result<(HandleRef, Op), c_int> {
     check_ttl(mode, ttl)?;
     let (h, path) = begin(zh, path, is_sequential(mode))?;
     let op = Op::Create {

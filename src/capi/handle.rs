@@ -9,10 +9,11 @@
 use std::collections::HashMap;
 use std::ffi::{CStr, CString};
 use std::os::raw::{c_char, c_int, c_void};
-use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use once_cell::sync::Lazy;
+use valgrind_annotate::Annotated;
 use zkrs_client::{
     set_deterministic_conn_order, Client, ClientId, ConnectOptions, LogLevel, Logger, WatchEvent,
     Watcher, WatcherId, PASSWD_LEN,
@@ -33,9 +34,48 @@ pub(crate) struct HandleCtx {
     watcher: AtomicUsize,
     /// The handle's log callback's function pointer (0: none).
     log_callback: AtomicUsize,
+    /// Set once zookeeper_init has entered the handle in the table.
+    published: AtomicBool,
 }
 
 impl HandleCtx {
+    fn new(
+        token: usize,
+        context: *mut c_void,
+        watcher: watcher_fn,
+        log: log_callback_fn,
+    ) -> Arc<HandleCtx> {
+        let ctx = Arc::new(HandleCtx {
+            token,
+            context: AtomicPtr::new(context),
+            watcher: AtomicUsize::new(watcher.map_or(0, |f| f as usize)),
+            log_callback: AtomicUsize::new(log.map_or(0, |f| f as usize)),
+            published: AtomicBool::new(false),
+        });
+        // Where they end up, not before the move into the Arc.
+        valgrind_annotate::atomic_var(&ctx.context);
+        valgrind_annotate::atomic_var(&ctx.watcher);
+        valgrind_annotate::atomic_var(&ctx.log_callback);
+        valgrind_annotate::atomic_var(&ctx.published);
+        ctx
+    }
+
+    fn publish(&self) {
+        valgrind_annotate::happens_before(&self.published);
+        self.published.store(true, Ordering::Release);
+    }
+
+    /// Session events may reach the global watcher before zookeeper_init
+    /// has entered the handle in the table, and the watcher may use the
+    /// handle it is given at once (Apache's handle is valid from the
+    /// start), so delivery waits for that, which takes microseconds.
+    fn wait_published(&self) {
+        while !self.published.load(Ordering::Acquire) {
+            std::thread::yield_now();
+        }
+        valgrind_annotate::happens_after(&self.published);
+    }
+
     pub(crate) fn zh(&self) -> *mut zhandle_t {
         self.token as *mut zhandle_t
     }
@@ -101,6 +141,7 @@ impl HandleCtx {
             self.context() as usize,
         );
         Watcher::new(id, move |ev: &WatchEvent| {
+            me.wait_published();
             if let Some(f) = me.watcher() {
                 deliver(f, me.zh(), ev, me.context());
             }
@@ -139,8 +180,13 @@ pub(crate) struct Handle {
     client_id: Mutex<Box<clientid_t>>,
 }
 
+/// A shared reference to a handle. Calls on other threads may hold one
+/// while the handle is closed, so the last owner, which frees it, may be
+/// any thread: its reference count is shown to valgrind's thread checkers.
+pub(crate) type HandleRef = valgrind_annotate::Arc<Handle>;
+
 struct Table {
-    handles: HashMap<usize, Arc<Handle>>,
+    handles: HashMap<usize, HandleRef>,
 }
 
 static TABLE: Lazy<RwLock<Table>> = Lazy::new(|| {
@@ -148,6 +194,20 @@ static TABLE: Lazy<RwLock<Table>> = Lazy::new(|| {
         handles: HashMap::new(),
     })
 });
+
+// The table's and the client id slot's locks, shown to valgrind's thread
+// checkers, which cannot see futex-based locks on their own.
+fn table_read() -> Annotated<RwLockReadGuard<'static, Table>> {
+    Annotated::acquire(&*TABLE, || TABLE.read().unwrap_or_else(|e| e.into_inner()))
+}
+
+fn table_write() -> Annotated<RwLockWriteGuard<'static, Table>> {
+    Annotated::acquire(&*TABLE, || TABLE.write().unwrap_or_else(|e| e.into_inner()))
+}
+
+fn lock<T>(m: &Mutex<T>) -> Annotated<MutexGuard<'_, T>> {
+    Annotated::acquire(m, || m.lock().unwrap_or_else(|e| e.into_inner()))
+}
 
 /// Tokens are spaced and aligned like allocations so that they look like
 /// the pointers C code expects, and are never reused.
@@ -163,12 +223,12 @@ fn was_issued(token: usize) -> bool {
 
 /// The live handle behind `zh`, or the error Apache gives for it: NULL is
 /// `ZBADARGUMENTS`, a closed handle `ZINVALIDSTATE`.
-pub(crate) fn lookup(zh: *const zhandle_t) -> Result<Arc<Handle>, c_int> {
+pub(crate) fn lookup(zh: *const zhandle_t) -> Result<HandleRef, c_int> {
     if zh.is_null() {
         return Err(ZBADARGUMENTS);
     }
     let token = zh as usize;
-    let table = TABLE.read().unwrap_or_else(|e| e.into_inner());
+    let table = table_read();
     match table.handles.get(&token) {
         Some(h) => Ok(h.clone()),
         None if was_issued(token) => Err(ZINVALIDSTATE),
@@ -287,12 +347,7 @@ fn init(
         }
     };
     let token = TOKEN_BASE + NEXT_TOKEN.fetch_add(1, Ordering::AcqRel) * TOKEN_STEP;
-    let ctx = Arc::new(HandleCtx {
-        token,
-        context: AtomicPtr::new(context),
-        watcher: AtomicUsize::new(watcher.map_or(0, |f| f as usize)),
-        log_callback: AtomicUsize::new(log_callback.map_or(0, |f| f as usize)),
-    });
+    let ctx = HandleCtx::new(token, context, watcher, log_callback);
     let global = ctx.global_watcher();
     let logger: Logger = {
         let ctx = ctx.clone();
@@ -331,16 +386,14 @@ fn init(
             return std::ptr::null_mut();
         }
     };
-    let handle = Arc::new(Handle {
+    let handle = HandleRef::new(Handle {
         ctx,
         client,
         client_id: Mutex::new(Box::new(resume.unwrap_or_default())),
     });
-    TABLE
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .handles
-        .insert(token, handle);
+    let ctx = handle.ctx.clone();
+    table_write().handles.insert(token, handle);
+    ctx.publish();
     token as *mut zhandle_t
 }
 
@@ -394,7 +447,7 @@ pub unsafe extern "C" fn zookeeper_close(zh: *mut zhandle_t) -> c_int {
             return ZBADARGUMENTS;
         }
         let handle = {
-            let mut table = TABLE.write().unwrap_or_else(|e| e.into_inner());
+            let mut table = table_write();
             match table.handles.remove(&(zh as usize)) {
                 Some(h) => h,
                 None if was_issued(zh as usize) => return ZINVALIDSTATE,
@@ -427,10 +480,18 @@ pub unsafe extern "C" fn zoo_client_id(zh: *mut zhandle_t) -> *const clientid_t 
     ffi_or(std::ptr::null(), || {
         with_handle(zh, |h| {
             let id = h.client.client_id();
-            let mut slot = h.client_id.lock().unwrap_or_else(|e| e.into_inner());
-            slot.client_id = id.session_id;
-            for (d, s) in slot.passwd.iter_mut().zip(id.passwd.iter()) {
+            let mut fresh = clientid_t {
+                client_id: id.session_id,
+                ..Default::default()
+            };
+            for (d, s) in fresh.passwd.iter_mut().zip(id.passwd.iter()) {
                 *d = *s as c_char;
+            }
+            let mut slot = lock(&h.client_id);
+            // Other threads may be reading the slot through pointers this
+            // function returned: write it only when the session changed.
+            if slot.client_id != fresh.client_id || slot.passwd != fresh.passwd {
+                **slot = fresh;
             }
             &**slot as *const clientid_t
         })

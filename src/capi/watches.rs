@@ -19,7 +19,7 @@ fn op(
     wtype: c_int,
     watcher: Option<(watcher_fn, *mut c_void)>,
     local: c_int,
-) -> Result<(std::sync::Arc<super::handle::Handle>, Op), c_int> {
+) -> Result<(super::handle::HandleRef, Op), c_int> {
     let h = lookup(zh)?;
     let path = checked_path(&h, path, false)?;
     if !(1..=3).contains(&wtype) {

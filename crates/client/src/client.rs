@@ -3,13 +3,14 @@
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::thread::{self, JoinHandle, ThreadId};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{unbounded, Sender};
 use mio::{Poll, Waker};
 use thiserror::Error;
+use valgrind_annotate::{Annotated, Arc};
 use zkrs_proto::errors::*;
 
 use crate::chroot::Chroot;
@@ -77,10 +78,11 @@ pub(crate) struct Shared {
     sync_latency_us: AtomicU32,
 }
 
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> Annotated<MutexGuard<'_, T>> {
     // A panic while holding these locks cannot leave their plain data
     // inconsistent, so a poisoned lock is still usable.
-    m.lock().unwrap_or_else(|e| e.into_inner())
+    // Shows valgrind's thread checkers the futex-based lock.
+    Annotated::acquire(m, || m.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
 impl Shared {
@@ -124,6 +126,7 @@ impl Drop for Inner {
     fn drop(&mut self) {
         // Dropped without close: end the session without waiting.
         if !self.closed.swap(true, Ordering::SeqCst) {
+            valgrind_annotate::happens_before(&self.shared.wake_pending);
             let _ = self.commands.send(Command::Close);
             let _ = self.waker.wake();
         }
@@ -176,6 +179,9 @@ impl Client {
             sync_spinner: AtomicBool::new(false),
             sync_latency_us: AtomicU32::new(0),
         });
+        // Statistics and a flag, written with plain atomic stores.
+        valgrind_annotate::atomic_var(&shared.sync_spinner);
+        valgrind_annotate::atomic_var(&shared.sync_latency_us);
         let poll = Poll::new()?;
         let waker = Waker::new(poll.registry(), WAKER)?;
         let (cmd_tx, cmd_rx) = unbounded();
@@ -221,6 +227,7 @@ impl Client {
     }
 
     fn send(&self, cmd: Command) -> Result<(), i32> {
+        valgrind_annotate::happens_before(&self.inner.shared.wake_pending);
         self.inner.commands.send(cmd).map_err(|_| ZCLOSING)?;
         self.wake_io()
     }
@@ -348,13 +355,15 @@ impl Client {
             if result.is_some() {
                 break;
             }
-            let mut core = match self.inner.core.try_lock() {
-                Ok(core) => core,
-                Err(TryLockError::Poisoned(p)) => p.into_inner(),
-                Err(TryLockError::WouldBlock) => {
-                    std::hint::spin_loop();
-                    continue;
-                }
+            let taken =
+                Annotated::try_acquire(&*self.inner.core, || match self.inner.core.try_lock() {
+                    Ok(core) => Some(core),
+                    Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+                    Err(TryLockError::WouldBlock) => None,
+                });
+            let Some(mut core) = taken else {
+                std::hint::spin_loop();
+                continue;
             };
             let for_io_thread = core.read_replies(shared);
             drop(core);

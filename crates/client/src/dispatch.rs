@@ -3,10 +3,10 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::thread::{self, Thread};
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
+use valgrind_annotate::Arc;
 
 use crate::client::Shared;
 use crate::types::{Completion, OpResult, WatchEvent, Watcher};
@@ -32,10 +32,11 @@ pub(crate) struct DispatchSender {
 impl DispatchSender {
     pub(crate) fn send(&self, batch: Vec<Dispatch>) {
         if let Some(tx) = &self.tx {
+            valgrind_annotate::happens_before(&*self.sleeping);
             let _ = tx.send(batch);
         }
         if self.sleeping.load(Ordering::SeqCst) {
-            self.thread.unpark();
+            valgrind_annotate::unrecorded(|| self.thread.unpark());
         }
     }
 }
@@ -43,7 +44,7 @@ impl DispatchSender {
 impl Drop for DispatchSender {
     fn drop(&mut self) {
         drop(self.tx.take());
-        self.thread.unpark();
+        valgrind_annotate::unrecorded(|| self.thread.unpark());
     }
 }
 
@@ -89,7 +90,7 @@ impl DispatchReceiver {
                     return Some(b);
                 }
                 Err(TryRecvError::Disconnected) => return None,
-                Err(TryRecvError::Empty) => thread::park(),
+                Err(TryRecvError::Empty) => valgrind_annotate::unrecorded(thread::park),
             }
             self.sleeping.store(false, Ordering::SeqCst);
         }
@@ -99,6 +100,7 @@ impl DispatchReceiver {
 /// Runs until the I/O thread drops its sender and every item is delivered.
 pub(crate) fn run(rx: DispatchReceiver, shared: Arc<Shared>) {
     while let Some(batch) = rx.next() {
+        valgrind_annotate::happens_after(&*rx.sleeping);
         for item in batch {
             // A panicking callback must not take the handle's other
             // callbacks down with it; the C layer also stops panics at its

@@ -16,12 +16,13 @@
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use crossbeam_channel::Receiver;
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
+use valgrind_annotate::Arc;
 
 use crate::client::{lock, Shared};
 use crate::dispatch::{Dispatch, DispatchSender};
@@ -197,6 +198,7 @@ impl Driver {
                 let mut core = lock(&core_lock);
                 self.shared.wake_pending.store(false, Ordering::SeqCst);
                 while let Ok(cmd) = self.commands.try_recv() {
+                    valgrind_annotate::happens_after(&self.shared.wake_pending);
                     self.command(&mut core, cmd);
                 }
                 self.re_resolve(&mut core);
