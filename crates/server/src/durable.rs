@@ -96,28 +96,18 @@ impl RecoverySink for Loader<'_> {
     }
 }
 
-/// Encodes the processor's state (at its last zxid) as a snapshot.
-pub fn encode_snapshot(processor: &Processor) -> Vec<u8> {
-    let mut w = SnapshotWriter::new(processor.last_zxid());
-    for (id, timeout) in processor.session_timeouts() {
-        w.session(id, timeout);
-    }
-    // Nodes share interned ACL lists: each list is written once.
-    let mut index: HashMap<*const Vec<Acl>, u32> = HashMap::new();
-    processor.walk_nodes(|path, node| {
-        let key = Arc::as_ptr(&node.acl);
-        let i = match index.get(&key) {
-            Some(i) => *i,
-            None => {
-                let i = w.acl_list(&node.acl);
-                index.insert(key, i);
-                i
-            }
-        };
-        w.node(path, node.data.as_deref(), i, &node.stat, node.seq);
-    });
-    w.finish()
+/// A snapshot being encoded a slice at a time.
+struct Encoding {
+    zxid: i64,
+    writer: SnapshotWriter,
+    /// Nodes share interned ACL lists: each list is written once. Keyed
+    /// by address; the list is held so that the address cannot be reused
+    /// by another list before the snapshot is complete.
+    acl_index: HashMap<usize, (u32, AclList)>,
 }
+
+/// Nodes encoded per turn of the event loop: a few milliseconds.
+const NODES_PER_STEP: usize = 20_000;
 
 fn storage_error(e: StorageError) -> io::Error {
     io::Error::other(e.to_string())
@@ -200,6 +190,7 @@ pub struct Durability {
     writing: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     rolls: u64,
+    encoding: Option<Encoding>,
 }
 
 impl Durability {
@@ -236,6 +227,7 @@ impl Durability {
             writing,
             thread: Some(thread),
             rolls: 0,
+            encoding: None,
         })
     }
 
@@ -253,9 +245,60 @@ impl Durability {
     /// A stop: the last state as a snapshot, so that the next start has no
     /// log to replay. Written before the snapshot thread ends.
     pub fn final_snapshot(&mut self, processor: &mut Processor) {
+        self.step(processor, usize::MAX);
         if !processor.has_unsynced() && processor.last_zxid() > self.last_snapshot_zxid {
             self.snapshot(processor);
+            self.step(processor, usize::MAX);
         }
+    }
+
+    /// Whether a snapshot is being encoded.
+    pub fn busy(&self) -> bool {
+        self.encoding.is_some()
+    }
+
+    /// One turn's slice of the snapshot under way; whether one still is.
+    pub fn advance(&mut self, processor: &mut Processor) -> bool {
+        self.step(processor, NODES_PER_STEP)
+    }
+
+    /// Encodes the next slice of the snapshot under way; when it is
+    /// complete, hands it to the snapshot thread. Returns whether one is
+    /// still under way (the caller comes back soon rather than sleeping).
+    pub fn step(&mut self, processor: &mut Processor, budget: usize) -> bool {
+        let Some(e) = self.encoding.as_mut() else {
+            return false;
+        };
+        let done = processor.snapshot_step(budget, |path, node| {
+            let key = Arc::as_ptr(&node.acl) as usize;
+            let i = match e.acl_index.get(&key) {
+                Some((i, _)) => *i,
+                None => {
+                    let i = e.writer.acl_list(&node.acl);
+                    e.acl_index.insert(key, (i, node.acl.clone()));
+                    i
+                }
+            };
+            e.writer
+                .node(path, node.data.as_deref(), i, &node.stat, node.seq);
+        });
+        if !done {
+            return true;
+        }
+        let Some(e) = self.encoding.take() else {
+            return false;
+        };
+        let job = SnapshotJob {
+            zxid: e.zxid,
+            bytes: e.writer.finish(),
+        };
+        self.writing.store(true, Ordering::Release);
+        if let Some(tx) = &self.jobs {
+            if tx.send(job).is_err() {
+                self.writing.store(false, Ordering::Release);
+            }
+        }
+        false
     }
 
     /// Called as the log moves along. Takes a snapshot when one is due
@@ -266,8 +309,8 @@ impl Durability {
         if processor.last_zxid() < self.next_snapshot_zxid {
             return false;
         }
-        if self.writing.load(Ordering::Acquire) {
-            // Still writing the last one: try again later, serving meanwhile.
+        if self.encoding.is_some() || self.writing.load(Ordering::Acquire) {
+            // Still taking the last one: try again later, serving meanwhile.
             return false;
         }
         if processor.has_unsynced() {
@@ -277,21 +320,24 @@ impl Durability {
         false
     }
 
+    /// Begins a snapshot of the tree at its last zxid, which is durable;
+    /// `step` encodes it while requests go on.
     fn snapshot(&mut self, processor: &mut Processor) {
         processor.roll_log();
         self.rolls += 1;
-        self.last_snapshot_zxid = processor.last_zxid();
-        self.next_snapshot_zxid = processor.last_zxid() + self.snapshot_interval();
-        let job = SnapshotJob {
-            zxid: processor.last_zxid(),
-            bytes: encode_snapshot(processor),
-        };
-        self.writing.store(true, Ordering::Release);
-        if let Some(tx) = &self.jobs {
-            if tx.send(job).is_err() {
-                self.writing.store(false, Ordering::Release);
-            }
+        let zxid = processor.last_zxid();
+        self.last_snapshot_zxid = zxid;
+        self.next_snapshot_zxid = zxid + self.snapshot_interval();
+        let mut writer = SnapshotWriter::new(zxid);
+        for (id, timeout) in processor.session_timeouts() {
+            writer.session(id, timeout);
         }
+        processor.begin_snapshot();
+        self.encoding = Some(Encoding {
+            zxid,
+            writer,
+            acl_index: HashMap::new(),
+        });
     }
 }
 

@@ -2,6 +2,7 @@
 //! processor that applies client requests to them. Pure: no I/O.
 
 pub mod acl;
+mod capture;
 pub mod processor;
 mod reads;
 mod restore;

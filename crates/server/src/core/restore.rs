@@ -139,6 +139,23 @@ impl Processor {
         self.tree.walk(f)
     }
 
+    /// Starts a snapshot of the tree at the last zxid, which must be
+    /// durable; `snapshot_step` hands it out while requests go on.
+    pub fn begin_snapshot(&mut self) {
+        debug_assert!(!self.has_unsynced());
+        self.tree.begin_capture();
+    }
+
+    /// Up to `budget` nodes of the snapshot under way, parents first;
+    /// true once it is complete.
+    pub fn snapshot_step(&mut self, budget: usize, f: impl FnMut(&str, &Node)) -> bool {
+        self.tree.capture_step(budget, f)
+    }
+
+    pub fn snapshot_in_progress(&self) -> bool {
+        self.tree.capturing()
+    }
+
     /// The live sessions and their timeouts, ids ascending.
     pub fn session_timeouts(&self) -> Vec<(i64, i32)> {
         let mut v: Vec<(i64, i32)> = self

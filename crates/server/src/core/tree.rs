@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use zkrs_proto::path::{basename, parent};
+
+use super::capture::Capture;
 use zkrs_proto::records::{Acl, Id, Stat};
 
 /// `ephemeralOwner` of container nodes (Apache's `EphemeralType.CONTAINER`).
@@ -167,6 +169,8 @@ pub struct DataTree {
     acl_cache: AclCache,
     /// Sum of path lengths and data lengths, as Apache's approximate data size.
     data_size: usize,
+    /// A snapshot being taken a slice at a time.
+    capture: Option<Capture>,
 }
 
 impl Default for DataTree {
@@ -195,6 +199,7 @@ impl DataTree {
             ttls: BTreeSet::new(),
             acl_cache: AclCache::default(),
             data_size: 0,
+            capture: None,
         };
         let open = t.acl_cache.intern(world_acl(31));
         let read = t.acl_cache.intern(world_acl(1));
@@ -230,6 +235,7 @@ impl DataTree {
             ttls: BTreeSet::new(),
             acl_cache: AclCache::default(),
             data_size: 0,
+            capture: None,
         }
     }
 
@@ -260,6 +266,37 @@ impl DataTree {
         self.nodes.insert(path.into(), Box::new(node));
         self.register(path, owner);
         Ok(())
+    }
+
+    /// Starts a snapshot of the tree as it is now, handed out a slice at a
+    /// time by `capture_step` while the tree goes on changing.
+    pub fn begin_capture(&mut self) {
+        self.capture = Some(Capture::default());
+    }
+
+    pub fn capturing(&self) -> bool {
+        self.capture.is_some()
+    }
+
+    /// Hands up to `budget` nodes of the capture to `f`, parents first;
+    /// returns true when the capture is complete (or none was begun).
+    pub fn capture_step(&mut self, budget: usize, f: impl FnMut(&str, &Node)) -> bool {
+        let Some(mut c) = self.capture.take() else {
+            return true;
+        };
+        let nodes = &self.nodes;
+        let done = c.step(budget, |p| nodes.get(p).map(|n| &**n), f);
+        if !done {
+            self.capture = Some(c);
+        }
+        done
+    }
+
+    /// Before `path` changes: a capture under way keeps it as it was.
+    fn keep_before(&mut self, path: &str) {
+        if let Some(c) = self.capture.as_mut() {
+            c.before_change(path, self.nodes.get(path).map(|n| &**n));
+        }
     }
 
     /// Room for `nodes` more nodes, so that a large restore hashes each
@@ -412,6 +449,7 @@ impl DataTree {
     ) -> Stat {
         let parent_path = parent(path);
         let name = basename(path).to_string();
+        self.keep_before(parent_path);
         let parent = self
             .nodes
             .get_mut(parent_path)
@@ -449,6 +487,8 @@ impl DataTree {
 
     /// Deletes a childless node (the caller checked it exists and is empty).
     pub fn delete(&mut self, path: &str, zxid: i64, journal: &mut Vec<Undo>) {
+        self.keep_before(path);
+        self.keep_before(parent(path));
         let Some(node) = self.nodes.remove(path) else {
             return;
         };
@@ -489,6 +529,7 @@ impl DataTree {
         time: i64,
         journal: &mut Vec<Undo>,
     ) -> Option<Stat> {
+        self.keep_before(path);
         self.save(path, journal);
         let n = self.nodes.get_mut(path)?;
         self.data_size = self
@@ -504,6 +545,7 @@ impl DataTree {
     }
 
     pub fn set_acl(&mut self, path: &str, acl: AclList, journal: &mut Vec<Undo>) -> Option<Stat> {
+        self.keep_before(path);
         self.save(path, journal);
         let n = self.nodes.get_mut(path)?;
         n.acl = acl;
@@ -587,6 +629,96 @@ mod tests {
             );
         }
         t
+    }
+
+    type Seen = Vec<(String, Option<Box<[u8]>>, Stat, i32, usize)>;
+
+    fn as_seen(path: &str, n: &Node) -> (String, Option<Box<[u8]>>, Stat, i32, usize) {
+        (
+            path.to_string(),
+            n.data.clone(),
+            n.stat.clone(),
+            n.seq,
+            Arc::as_ptr(&n.acl) as usize,
+        )
+    }
+
+    #[test]
+    fn a_capture_hands_out_the_tree_as_it_was_while_it_changes() {
+        let mut paths = Vec::new();
+        for a in ["a", "b", "c", "d"] {
+            paths.push(format!("/{a}"));
+            for b in 0..6 {
+                paths.push(format!("/{a}/{b}"));
+                paths.push(format!("/{a}/{b}/leaf"));
+            }
+        }
+        let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+        let mut t = tree_with(&refs);
+        let mut expected: Seen = Vec::new();
+        t.walk(|p, n| expected.push(as_seen(p, n)));
+
+        t.begin_capture();
+        let other_acl = t.intern_acl(world_acl(1));
+        let mut seen: Seen = Vec::new();
+        let mut zxid = 1000;
+        let mut round = 0;
+        loop {
+            let done = t.capture_step(3, |p, n| seen.push(as_seen(p, n)));
+            if done {
+                break;
+            }
+            round += 1;
+            zxid += 1;
+            let j = &mut Vec::new();
+            // Changes ahead of the walk and behind it, in every kind.
+            for a in ["a", "c", "d"] {
+                let b = round % 6;
+                let leaf = format!("/{a}/{b}/leaf");
+                if t.get(&leaf).is_some() {
+                    t.delete(&leaf, zxid, j);
+                } else {
+                    t.create(
+                        &leaf,
+                        Some(vec![round as u8]),
+                        other_acl.clone(),
+                        0,
+                        zxid,
+                        5,
+                        j,
+                    );
+                }
+                t.set_data(&format!("/{a}"), Some(vec![round as u8; 3]), zxid, 6, j);
+                t.set_acl(&format!("/{a}/{b}"), other_acl.clone(), j);
+                t.create(
+                    &format!("/{a}/new{round}"),
+                    None,
+                    other_acl.clone(),
+                    0,
+                    zxid,
+                    7,
+                    j,
+                );
+            }
+            if round == 2 {
+                // A whole subtree the walk has not reached goes away.
+                for b in 0..6 {
+                    let leaf = format!("/d/{b}/leaf");
+                    if t.get(&leaf).is_some() {
+                        t.delete(&leaf, zxid, j);
+                    }
+                }
+            }
+            // Some changes are undone again (a failed sync).
+            if round % 4 == 0 {
+                t.rollback(std::mem::take(j));
+            }
+        }
+        assert!(!t.capturing());
+        assert_eq!(seen.len(), expected.len());
+        for (s, e) in seen.iter().zip(&expected) {
+            assert_eq!(s, e);
+        }
     }
 
     #[test]

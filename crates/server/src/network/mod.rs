@@ -99,6 +99,8 @@ pub struct EventLoop {
     /// readable connections wait in `deferred` meanwhile.
     quiescing: bool,
     deferred: Vec<Token>,
+    /// A snapshot is being encoded: the loop does not sleep.
+    snapshot_busy: bool,
     durability: Option<Durability>,
     scratch: Vec<u8>,
     frame: Vec<u8>,
@@ -116,6 +118,7 @@ impl EventLoop {
             sessions,
             durability,
         } = restored;
+        let snapshot_busy = durability.as_ref().is_some_and(|d| d.busy());
         let poll = Poll::new()?;
         let mut listener = listener;
         poll.registry()
@@ -148,6 +151,7 @@ impl EventLoop {
                 released_zxid: 0,
                 quiescing: false,
                 deferred: Vec::new(),
+                snapshot_busy,
                 durability,
                 scratch: vec![0u8; 64 * 1024],
                 frame: Vec::new(),
@@ -166,6 +170,9 @@ impl EventLoop {
             let mut wait = (next_tick - now).max(0);
             if let Some(t) = self.sessions.next_expiry() {
                 wait = wait.min((t - now).max(0));
+            }
+            if self.snapshot_busy {
+                wait = 0;
             }
             match self
                 .poll
@@ -558,9 +565,11 @@ impl EventLoop {
             self.unsynced = still;
         }
         if let Some(d) = self.durability.as_mut() {
-            // A snapshot needs the tree at a durable state: until it is
-            // taken, requests wait unread so that one comes.
+            // A snapshot begins at a durable state: until then requests
+            // wait unread so that one comes. Then it is encoded a slice per
+            // turn while requests go on.
             self.quiescing = d.after_sync(&mut self.processor);
+            self.snapshot_busy = d.advance(&mut self.processor);
         }
     }
 
