@@ -11,23 +11,7 @@ use common::*;
 fn bad_arguments_give_apaches_errors() {
     testkit::ensure_packages();
     let work = Work::new("badargs");
-    let src = repo().join("tests/c/bad_args.c");
-    let apache_bin = work.path().join("bad-apache");
-    let ours_bin = work.path().join("bad-ours");
-    build(
-        Flavor::Apache,
-        std::slice::from_ref(&src),
-        &apache_bin,
-        &["-DTHREADED"],
-        work.path(),
-    );
-    build(
-        Flavor::Ours,
-        &[src],
-        &ours_bin,
-        &["-DTHREADED"],
-        work.path(),
-    );
+    let (apache_bin, ours_bin) = build_both("tests/c/bad_args.c", "bad", &work);
 
     let theirs = run(&apache_bin, &[]);
     assert!(theirs.status.success(), "{theirs:?}");

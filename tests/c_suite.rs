@@ -6,10 +6,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use common::*;
@@ -97,34 +95,7 @@ fn run_suite(
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start suite");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut lines = Vec::new();
-    loop {
-        match rx.recv_timeout(Duration::from_secs(90)) {
-            Ok(line) => {
-                if line == "RESTART" {
-                    server.restart();
-                    let stdin = child.stdin.as_mut().unwrap();
-                    stdin.write_all(b"go\n").unwrap();
-                    stdin.flush().unwrap();
-                }
-                lines.push(line);
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let _ = child.kill();
-                panic!("suite hung; transcript so far:\n{}", lines.join("\n"));
-            }
-        }
-    }
+    let lines = follow_transcript(&mut child, Duration::from_secs(90), || server.restart());
     let status = child.wait().unwrap();
     assert!(
         status.success(),
@@ -140,23 +111,7 @@ fn c_suite_matches_apaches_client_against_apaches_server() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     testkit::ensure_packages();
     let work = Work::new("suite");
-    let src = repo().join("tests/c/suite.c");
-    let apache_bin = work.path().join("suite-apache");
-    let ours_bin = work.path().join("suite-ours");
-    build(
-        Flavor::Apache,
-        std::slice::from_ref(&src),
-        &apache_bin,
-        &["-DTHREADED"],
-        work.path(),
-    );
-    build(
-        Flavor::Ours,
-        &[src],
-        &ours_bin,
-        &["-DTHREADED"],
-        work.path(),
-    );
+    let (apache_bin, ours_bin) = build_both("tests/c/suite.c", "suite", &work);
 
     let mut server = testkit::ApacheZk::start();
     let theirs = run_suite(&[], &apache_bin, &mut server, "/suite-apache", &[]);
@@ -232,23 +187,7 @@ fn c_suite_runs_the_same_on_zkserver_with_both_libraries() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     testkit::ensure_packages();
     let work = Work::new("suite-zkserver");
-    let src = repo().join("tests/c/suite.c");
-    let apache_bin = work.path().join("suite-apache");
-    let ours_bin = work.path().join("suite-ours");
-    build(
-        Flavor::Apache,
-        std::slice::from_ref(&src),
-        &apache_bin,
-        &["-DTHREADED"],
-        work.path(),
-    );
-    build(
-        Flavor::Ours,
-        &[src],
-        &ours_bin,
-        &["-DTHREADED"],
-        work.path(),
-    );
+    let (apache_bin, ours_bin) = build_both("tests/c/suite.c", "suite", &work);
     let mut server = Embedded::start(&work.path().join("data"));
     let theirs = run_suite(&[], &apache_bin, &mut server, "/suite-apache", &[]);
     let ours = run_suite(&[], &ours_bin, &mut server, "/suite-ours", &[]);

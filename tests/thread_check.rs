@@ -11,16 +11,15 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{build, repo, Flavor, Work};
+use common::{build, follow_transcript, repo, Flavor, Work};
 use zkrs_server::{Server, ServerConfig};
 
 /// A TCP relay in front of the server, so that the test can cut every
@@ -152,37 +151,7 @@ fn run_under(tool: &str, bin: &Path, work: &Path) -> (Vec<String>, Vec<Report>) 
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start valgrind");
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut lines = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(80);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match rx.recv_timeout(left) {
-            Ok(line) => {
-                if line == "RESTART" {
-                    relay.cut();
-                    let stdin = child.stdin.as_mut().unwrap();
-                    stdin.write_all(b"go\n").unwrap();
-                    stdin.flush().unwrap();
-                }
-                lines.push(line);
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("{tool} run hung; transcript:\n{}", lines.join("\n"));
-            }
-        }
-    }
+    let lines = follow_transcript(&mut child, Duration::from_secs(80), || relay.cut());
     let status = child.wait().unwrap();
     assert!(
         status.success(),

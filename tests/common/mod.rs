@@ -145,3 +145,70 @@ pub fn dynamic_symbols(lib: &Path) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// A C program (`source`, relative to the repository) built with
+/// -DTHREADED once against Apache's library and once against ours, as
+/// `<tag>-apache` and `<tag>-ours`.
+pub fn build_both(source: &str, tag: &str, work: &Work) -> (PathBuf, PathBuf) {
+    let src = repo().join(source);
+    let apache_bin = work.path().join(format!("{tag}-apache"));
+    let ours_bin = work.path().join(format!("{tag}-ours"));
+    build(
+        Flavor::Apache,
+        std::slice::from_ref(&src),
+        &apache_bin,
+        &["-DTHREADED"],
+        work.path(),
+    );
+    build(
+        Flavor::Ours,
+        &[src],
+        &ours_bin,
+        &["-DTHREADED"],
+        work.path(),
+    );
+    (apache_bin, ours_bin)
+}
+
+/// Reads a C test program's transcript from its stdout, line by line. A
+/// `RESTART` line asks for `on_restart` (the server restarted, or the
+/// connection cut) before the program is told `go` on its stdin. Panics
+/// with the transcript so far when the program is silent for `quiet`;
+/// returns the transcript once it closes its stdout.
+pub fn follow_transcript(
+    child: &mut std::process::Child,
+    quiet: std::time::Duration,
+    mut on_restart: impl FnMut(),
+) -> Vec<String> {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::mpsc;
+    let stdout = child.stdout.take().expect("stdout piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    loop {
+        match rx.recv_timeout(quiet) {
+            Ok(line) => {
+                if line == "RESTART" {
+                    on_restart();
+                    let stdin = child.stdin.as_mut().expect("stdin piped");
+                    stdin.write_all(b"go\n").unwrap();
+                    stdin.flush().unwrap();
+                }
+                lines.push(line);
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => return lines,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("hung; transcript so far:\n{}", lines.join("\n"));
+            }
+        }
+    }
+}

@@ -436,18 +436,23 @@ fn sessions_and_their_ephemerals_survive_a_restart() {
     drop(server);
 }
 
-fn log_files(dir: &Path) -> Vec<PathBuf> {
+/// The files named `<prefix><hex zxid>` in `dir`, oldest first.
+fn files_by_zxid(dir: &Path, prefix: &str) -> Vec<PathBuf> {
     let mut v: Vec<(i64, PathBuf)> = fs::read_dir(dir)
         .unwrap()
         .filter_map(|e| {
             let p = e.unwrap().path();
             let name = p.file_name()?.to_str()?.to_string();
-            let hex = name.strip_prefix("log.")?;
+            let hex = name.strip_prefix(prefix)?;
             Some((i64::from_str_radix(hex, 16).ok()?, p))
         })
         .collect();
     v.sort();
     v.into_iter().map(|(_, p)| p).collect()
+}
+
+fn log_files(dir: &Path) -> Vec<PathBuf> {
+    files_by_zxid(dir, "log.")
 }
 
 /// Where the last chunk of a log file ends. The format (storage/log.rs):
@@ -536,17 +541,7 @@ fn a_corrupt_record_in_the_middle_is_refused_naming_file_and_offset() {
 }
 
 fn snapshots(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<(i64, PathBuf)> = fs::read_dir(dir)
-        .unwrap()
-        .filter_map(|e| {
-            let p = e.unwrap().path();
-            let name = p.file_name()?.to_str()?.to_string();
-            let hex = name.strip_prefix("snapshot.")?;
-            Some((i64::from_str_radix(hex, 16).ok()?, p))
-        })
-        .collect();
-    v.sort();
-    v.into_iter().map(|(_, p)| p).collect()
+    files_by_zxid(dir, "snapshot.")
 }
 
 fn corrupt_middle(file: &Path) {

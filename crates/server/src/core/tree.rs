@@ -192,15 +192,7 @@ impl DataTree {
     /// A tree with `/`, `/zookeeper`, `/zookeeper/quota` and
     /// `/zookeeper/config`, with the Stat values a fresh Apache server shows.
     pub fn new() -> DataTree {
-        let mut t = DataTree {
-            nodes: HashMap::new(),
-            ephemerals: HashMap::new(),
-            containers: BTreeSet::new(),
-            ttls: BTreeSet::new(),
-            acl_cache: AclCache::default(),
-            data_size: 0,
-            capture: None,
-        };
+        let mut t = DataTree::empty();
         let open = t.acl_cache.intern(world_acl(31));
         let read = t.acl_cache.intern(world_acl(1));
         let empty = || Some(Vec::new());
