@@ -2,11 +2,12 @@
 //! valid snapshot, then the log after it), snapshots after `snapCount`
 //! transactions, and autopurge.
 //!
-//! A snapshot is encoded on the serving thread right after a sync, when the
-//! tree holds exactly the durable state, and written by a background thread
-//! (temp file, fsync, rename) while the server keeps serving; the log rolls
-//! to a new file at that zxid so that recovery reads the snapshot plus the
-//! files after it.
+//! A snapshot begins when the tree holds exactly the durable state; the
+//! log rolls to a new file at that zxid, so that recovery reads the
+//! snapshot plus the files after it. The serving thread encodes it a slice
+//! per turn while requests go on (the tree keeps a copy of what changes
+//! before the walk reaches it), and a background thread writes it (temp
+//! file, fsync, rename) and runs autopurge.
 
 use std::collections::HashMap;
 use std::io;
@@ -180,7 +181,8 @@ struct SnapshotJob {
     bytes: Vec<u8>,
 }
 
-/// Snapshots and autopurge, on a thread of their own.
+/// Snapshots (encoded a slice at a time) and the thread that writes them
+/// and runs autopurge.
 pub struct Durability {
     snap_count: u64,
     last_snapshot_zxid: i64,
