@@ -1,6 +1,7 @@
 //! Four-letter words on the client port, answered in Apache ZooKeeper
 //! 3.8's formats so that existing tools parse them.
 
+use crate::calendar::civil_from_days;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 
@@ -419,20 +420,6 @@ fn java_date(ms: i64) -> String {
         rem % 60,
         y
     )
-}
-
-/// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! ZooKeeper 3.8's semantics behind its client wire protocol, served by one
 //! mio event loop. Standalone only: ensembles are Apache ZooKeeper's job.
 
+pub mod calendar;
 pub mod config;
 pub mod core;
 pub mod durable;
