@@ -134,11 +134,6 @@ impl Processor {
         Ok(())
     }
 
-    /// Every node, parents first, for a snapshot.
-    pub fn walk_nodes(&self, f: impl FnMut(&str, &Node)) {
-        self.tree.walk(f)
-    }
-
     /// Starts a snapshot of the tree at the last zxid, which must be
     /// durable; `snapshot_step` hands it out while requests go on.
     pub fn begin_snapshot(&mut self) {

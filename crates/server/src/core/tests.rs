@@ -1224,9 +1224,11 @@ fn state_rebuilt_from_a_walk_and_a_replay_matches_the_original() {
     let (mut p, log, _) = recorder();
     p.open_session(A, 1000, 5);
     send(&mut p, A, Request::Create(create_req("/a", b"1", 0)));
+    p.sync_storage().unwrap();
     let snap_zxid = p.last_zxid();
     let mut nodes = Vec::new();
-    p.walk_nodes(|path, n| {
+    p.begin_snapshot();
+    p.snapshot_step(usize::MAX, |path, n| {
         nodes.push((
             path.to_string(),
             n.data.clone(),
@@ -1270,12 +1272,16 @@ fn state_rebuilt_from_a_walk_and_a_replay_matches_the_original() {
     for rec in log.lock().unwrap().iter().filter(|r| r.zxid > snap_zxid) {
         q.replay(rec).unwrap();
     }
-    let walk = |p: &Processor| {
+    let all = |p: &mut Processor| {
+        p.sync_storage().unwrap();
         let mut v = Vec::new();
-        p.walk_nodes(|path, n| v.push((path.to_string(), n.data.clone(), n.stat.clone(), n.seq)));
+        p.begin_snapshot();
+        p.snapshot_step(usize::MAX, |path, n| {
+            v.push((path.to_string(), n.data.clone(), n.stat.clone(), n.seq))
+        });
         v
     };
-    assert_eq!(walk(&q), walk(&p));
+    assert_eq!(all(&mut q), all(&mut p));
     assert_eq!(q.last_zxid(), p.last_zxid());
     assert_eq!(q.session_timeouts(), p.session_timeouts());
     assert_eq!(

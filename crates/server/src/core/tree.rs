@@ -297,35 +297,6 @@ impl DataTree {
         self.nodes.reserve(nodes);
     }
 
-    /// Every node, parents before children (a snapshot's order).
-    pub fn walk(&self, mut f: impl FnMut(&str, &Node)) {
-        let Some(root) = self.nodes.get("/") else {
-            return;
-        };
-        f("/", root);
-        // One path buffer, and per level an iterator over the children and
-        // the buffer's length at that level: no allocation per node, and no
-        // recursion however deep the tree.
-        let mut path = String::new();
-        let mut stack = vec![(root.children.iter(), 0usize)];
-        while let Some((children, len)) = stack.last_mut() {
-            let len = *len;
-            let Some(name) = children.next() else {
-                stack.pop();
-                continue;
-            };
-            path.truncate(len);
-            path.push('/');
-            path.push_str(name);
-            if let Some(node) = self.nodes.get(path.as_str()) {
-                f(&path, node);
-                if !node.children.is_empty() {
-                    stack.push((node.children.iter(), path.len()));
-                }
-            }
-        }
-    }
-
     pub fn get(&self, path: &str) -> Option<&Node> {
         self.nodes.get(path).map(|n| &**n)
     }
@@ -648,7 +619,8 @@ mod tests {
         let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
         let mut t = tree_with(&refs);
         let mut expected: Seen = Vec::new();
-        t.walk(|p, n| expected.push(as_seen(p, n)));
+        t.begin_capture();
+        assert!(t.capture_step(usize::MAX, |p, n| expected.push(as_seen(p, n))));
 
         t.begin_capture();
         let other_acl = t.intern_acl(world_acl(1));
@@ -777,10 +749,11 @@ mod tests {
     }
 
     #[test]
-    fn walk_visits_every_node_once_parents_first_in_name_order() {
-        let t = tree_with(&["/b", "/a", "/a/y", "/a/x", "/a/x/deep", "/c"]);
+    fn a_capture_visits_every_node_once_parents_first_in_name_order() {
+        let mut t = tree_with(&["/b", "/a", "/a/y", "/a/x", "/a/x/deep", "/c"]);
         let mut seen = Vec::new();
-        t.walk(|p, _| seen.push(p.to_string()));
+        t.begin_capture();
+        assert!(t.capture_step(usize::MAX, |p, _| seen.push(p.to_string())));
         assert_eq!(
             seen,
             [
