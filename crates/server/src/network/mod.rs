@@ -211,6 +211,11 @@ impl EventLoop {
                 next_tick = now + tick;
             }
             self.flush_dirty();
+            if let Some(d) = self.durability.as_mut() {
+                // A snapshot under way is encoded a slice per turn while
+                // requests go on.
+                self.snapshot_busy = d.advance(&mut self.processor);
+            }
         }
         // What was applied but is not durable yet was never answered; make
         // it durable anyway, then leave a snapshot of the last state.
@@ -566,10 +571,8 @@ impl EventLoop {
         }
         if let Some(d) = self.durability.as_mut() {
             // A snapshot begins at a durable state: until then requests
-            // wait unread so that one comes. Then it is encoded a slice per
-            // turn while requests go on.
+            // wait unread so that one comes.
             self.quiescing = d.after_sync(&mut self.processor);
-            self.snapshot_busy = d.advance(&mut self.processor);
         }
     }
 
