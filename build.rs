@@ -25,7 +25,10 @@ struct Header {
     file: &'static str,
     guard: &'static str,
     sources: &'static [&'static str],
-    /// Text placed after the includes: macros cbindgen cannot express.
+    /// String macros (`#define NAME "value"`), which cbindgen cannot write.
+    string_defines: &'static [(&'static str, &'static str)],
+    /// Text placed after the includes (and the string macros): macros
+    /// cbindgen cannot express.
     after_includes: &'static str,
     sys_includes: &'static [&'static str],
     includes: &'static [&'static str],
@@ -84,58 +87,54 @@ struct zoo_op {
 #endif
 ";
 
+/// The settings a header has unless it says otherwise.
+const PLAIN: Header = Header {
+    file: "",
+    guard: "",
+    sources: &[],
+    string_defines: &[],
+    after_includes: "",
+    sys_includes: &[],
+    includes: &[],
+    trailer: "",
+    fn_prefix: None,
+    export: &[],
+    foreign_structs: &[],
+};
+
 const HEADERS: &[Header] = &[
     Header {
         file: "zookeeper_version.h",
         guard: "ZOOKEEPER_VERSION_H_",
-        sources: &[],
-        after_includes: "",
-        sys_includes: &[],
-        includes: &[],
-        trailer: "",
-        fn_prefix: None,
-        export: &[],
-        foreign_structs: &[],
+        string_defines: &[("ZOO_VERSION", strings::ZOO_VERSION)],
+        ..PLAIN
     },
     Header {
         file: "proto.h",
         guard: "PROTO_H_",
         sources: &["src/capi/proto.rs"],
-        after_includes: "",
-        sys_includes: &[],
-        includes: &[],
-        trailer: "",
-        fn_prefix: None,
-        export: &[],
-        foreign_structs: &[],
+        ..PLAIN
     },
     Header {
         file: "recordio.h",
         guard: "__RECORDIO_H__",
         sources: &["src/capi/recordio.rs"],
-        after_includes: "",
         sys_includes: &["sys/types.h", "stdint.h"],
-        includes: &[],
-        trailer: "",
-        fn_prefix: None,
         export: &["iarchive", "oarchive"],
-        foreign_structs: &[],
+        ..PLAIN
     },
     Header {
         file: "zookeeper.jute.h",
         guard: "__ZOOKEEPER_JUTE__",
         sources: &["src/capi/jute.rs"],
-        after_includes: "",
-        sys_includes: &[],
         includes: &["recordio.h"],
-        trailer: "",
-        fn_prefix: None,
-        export: &[],
         foreign_structs: &["buffer"],
+        ..PLAIN
     },
     Header {
         file: "zookeeper.h",
         guard: "ZOOKEEPER_H_",
+        string_defines: &[("ZOO_CONFIG_NODE", strings::ZOO_CONFIG_NODE)],
         sources: &[
             "src/capi/consts.rs",
             "src/capi/types.rs",
@@ -182,25 +181,16 @@ const HEADERS: &[Header] = &[
         file: "zkserver.h",
         guard: "ZKRS_ZKSERVER_H_",
         sources: &["src/capi/server.rs"],
-        after_includes: "",
-        sys_includes: &[],
-        includes: &[],
-        trailer: "",
-        fn_prefix: None,
-        export: &[],
-        foreign_structs: &[],
+        ..PLAIN
     },
     Header {
         file: "zookeeper_log.h",
         guard: "ZK_LOG_H_",
         sources: &["src/capi/log.rs"],
-        after_includes: "",
-        sys_includes: &[],
         includes: &["zookeeper.h"],
         trailer: LOG_MACROS,
         fn_prefix: Some("ZOOAPI"),
-        export: &[],
-        foreign_structs: &[],
+        ..PLAIN
     },
 ];
 
@@ -243,17 +233,8 @@ fn config(h: &Header) -> cbindgen::Config {
     c.export.exclude = vec!["ZooLogLevelArg".into(), "ZooWatcherTypeArg".into()];
     c.export.include = h.export.iter().map(|s| s.to_string()).collect();
     let mut after = String::new();
-    if h.file == "zookeeper_version.h" {
-        after.push_str(&format!(
-            "\n#define ZOO_VERSION \"{}\"\n",
-            strings::ZOO_VERSION
-        ));
-    }
-    if h.file == "zookeeper.h" {
-        after.push_str(&format!(
-            "\n#define ZOO_CONFIG_NODE \"{}\"\n",
-            strings::ZOO_CONFIG_NODE
-        ));
+    for (name, value) in h.string_defines {
+        after.push_str(&format!("\n#define {name} \"{value}\"\n"));
     }
     after.push_str(h.after_includes);
     c.after_includes = Some(after);

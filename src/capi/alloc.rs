@@ -268,22 +268,24 @@ pub(crate) unsafe fn write_sockaddr(
     }
 }
 
+/// The layout every jute vector shares: `int32_t count; T *data`.
+#[repr(C)]
+pub(crate) struct RawVector<T> {
+    count: i32,
+    data: *mut T,
+}
+
 /// `allocate_*_vector`: `count = len` and `len` zeroed elements.
 ///
 /// # Safety
 /// `v` must be NULL or point to a vector struct (`int32_t count; T *data`).
 pub(crate) unsafe fn allocate_vector(v: *mut c_void, len: i32, elem: usize) -> c_int {
-    #[repr(C)]
-    struct RawVector {
-        count: i32,
-        data: *mut c_void,
-    }
     if v.is_null() || len < 0 {
         return ZBADARGUMENTS;
     }
     // SAFETY: every jute vector starts with these two fields.
     unsafe {
-        let v = v.cast::<RawVector>();
+        let v = v.cast::<RawVector<c_void>>();
         (*v).count = len;
         (*v).data = if len == 0 {
             std::ptr::null_mut()
@@ -297,6 +299,32 @@ pub(crate) unsafe fn allocate_vector(v: *mut c_void, len: i32, elem: usize) -> c
         };
     }
     ZOK
+}
+
+/// `deallocate_*_vector`: frees each of the `count` elements with
+/// `free_elem`, then the array, and clears `data`; always 0.
+///
+/// # Safety
+/// `v` must be NULL or point to a vector of `T` built by this library or
+/// with malloc.
+pub(crate) unsafe fn deallocate_vector<T>(
+    v: *mut RawVector<T>,
+    free_elem: unsafe extern "C" fn(*mut T),
+) -> c_int {
+    if v.is_null() {
+        return 0;
+    }
+    // SAFETY: `data` holds `count` elements, as the caller promises.
+    unsafe {
+        if !(*v).data.is_null() {
+            for i in 0..(*v).count.max(0) as usize {
+                free_elem((*v).data.add(i));
+            }
+            libc::free((*v).data.cast());
+        }
+        (*v).data = std::ptr::null_mut();
+    }
+    0
 }
 
 #[cfg(test)]
@@ -383,5 +411,28 @@ mod tests {
             0
         );
         assert!(sv.data.is_null());
+    }
+
+    #[test]
+    fn vector_deallocators_free_each_element_and_the_array() {
+        use super::super::jute::{allocate_Id_vector, deallocate_Id_vector, Id_vector};
+        let mut v = Id_vector {
+            count: 0,
+            data: std::ptr::null_mut(),
+        };
+        // SAFETY: `v` is a live Id_vector; its two elements get malloc'ed
+        // strings, which the deallocator frees.
+        unsafe {
+            assert_eq!(allocate_Id_vector(&mut v, 2), ZOK);
+            for i in 0..2 {
+                let id = &mut *v.data.add(i);
+                id.scheme = malloc_string("digest");
+                id.id = malloc_string("user:hash");
+            }
+            assert_eq!(deallocate_Id_vector(&mut v), 0);
+            assert!(v.data.is_null());
+            assert_eq!(deallocate_Id_vector(&mut v), 0);
+            assert_eq!(deallocate_Id_vector(std::ptr::null_mut()), 0);
+        }
     }
 }

@@ -4,6 +4,7 @@
 
 use std::os::raw::{c_char, c_int, c_void};
 
+use zkrs_client::ops::MAX_TTL;
 use zkrs_client::{Completion, Op, Watcher};
 use zkrs_proto::errors::*;
 use zkrs_proto::path::validate_path;
@@ -14,9 +15,6 @@ use super::guard::ffi_int;
 use super::handle::{c_str, lookup, Handle, HandleRef};
 use super::jute::ACL_vector;
 use super::types::*;
-
-/// The largest TTL a create accepts.
-const MAX_TTL: i64 = 0xFF_FFFF_FFFF;
 
 pub(crate) fn is_sequential(mode: c_int) -> bool {
     mode == 2 || mode == 3 || mode == 6
@@ -70,6 +68,13 @@ pub(crate) fn begin(
     Ok((h, p))
 }
 
+/// The handle of a call without a path, checked in `begin`'s order.
+pub(crate) fn usable_handle(zh: *mut zhandle_t) -> Result<HandleRef, c_int> {
+    let h = lookup(zh)?;
+    usable(&h)?;
+    Ok(h)
+}
+
 pub(crate) fn usable(h: &Handle) -> Result<(), c_int> {
     if h.client.is_unrecoverable() || h.client.is_closed() {
         Err(ZINVALIDSTATE)
@@ -88,7 +93,8 @@ pub(crate) fn fn_watcher(h: &Handle, watcher: watcher_fn, ctx: *mut c_void) -> O
     watcher.map(|_| h.ctx.c_watcher(watcher, ctx))
 }
 
-fn submit(h: &Handle, op: Op, watcher: Option<Watcher>, done: Completion) -> c_int {
+/// Queues `op`; its result goes to `done` on the callback thread.
+pub(crate) fn submit(h: &Handle, op: Op, watcher: Option<Watcher>, done: Completion) -> c_int {
     match h.client.submit(op, watcher, done) {
         Ok(()) => ZOK,
         Err(rc) => rc,
@@ -310,8 +316,7 @@ fn getconfig(
     w: impl FnOnce(&Handle) -> Option<Watcher>,
     done: impl FnOnce() -> Completion,
 ) -> c_int {
-    let h = try_rc!(lookup(zh));
-    try_rc!(usable(&h));
+    let h = try_rc!(usable_handle(zh));
     let w = w(&h);
     submit(&h, Op::GetConfig, w, done())
 }
@@ -378,8 +383,7 @@ pub unsafe extern "C" fn zoo_areconfig(
     data: *const c_void,
 ) -> c_int {
     ffi_int(|| {
-        let h = try_rc!(lookup(zh));
-        try_rc!(usable(&h));
+        let h = try_rc!(usable_handle(zh));
         submit(
             &h,
             reconfig_op(joining, leaving, members, version),

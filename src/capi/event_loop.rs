@@ -7,6 +7,7 @@ use std::os::raw::c_int;
 
 use zkrs_proto::errors::*;
 
+use super::async_ops::try_rc;
 use super::guard::ffi_int;
 use super::handle::lookup;
 use super::types::zhandle_t;
@@ -26,10 +27,7 @@ pub unsafe extern "C" fn zookeeper_interest(
     tv: *mut libc::timeval,
 ) -> c_int {
     ffi_int(|| {
-        let h = match lookup(zh) {
-            Ok(h) => h,
-            Err(rc) => return rc,
-        };
+        let h = try_rc!(lookup(zh));
         if fd.is_null() || interest.is_null() || tv.is_null() {
             return ZBADARGUMENTS;
         }
@@ -52,10 +50,7 @@ pub unsafe extern "C" fn zookeeper_interest(
 #[no_mangle]
 pub unsafe extern "C" fn zookeeper_process(zh: *mut zhandle_t, _events: c_int) -> c_int {
     ffi_int(|| {
-        let h = match lookup(zh) {
-            Ok(h) => h,
-            Err(rc) => return rc,
-        };
+        let h = try_rc!(lookup(zh));
         if h.client.is_unrecoverable() {
             return ZINVALIDSTATE;
         }

@@ -20,8 +20,10 @@ use zkrs_client::{
 };
 use zkrs_proto::errors::*;
 
+use super::async_ops::try_rc;
 use super::consts::{ZOO_NO_LOG_CLIENTENV, ZOO_READONLY};
 use super::guard::{ffi_int, ffi_or, ffi_void};
+use super::libc_extra::set_errno;
 use super::log;
 use super::types::{clientid_t, log_callback_fn, watcher_fn, zhandle_t};
 
@@ -231,8 +233,17 @@ pub(crate) fn lookup(zh: *const zhandle_t) -> Result<HandleRef, c_int> {
     let table = table_read();
     match table.handles.get(&token) {
         Some(h) => Ok(h.clone()),
-        None if was_issued(token) => Err(ZINVALIDSTATE),
-        None => Err(ZBADARGUMENTS),
+        None => Err(absent(token)),
+    }
+}
+
+/// Apache's error for a handle that is not open: `ZINVALIDSTATE` for one
+/// that was (it has been closed), `ZBADARGUMENTS` for anything else.
+fn absent(token: usize) -> c_int {
+    if was_issued(token) {
+        ZINVALIDSTATE
+    } else {
+        ZBADARGUMENTS
     }
 }
 
@@ -302,11 +313,6 @@ fn c_hex(v: i64) -> String {
     } else {
         format!("{v:#x}")
     }
-}
-
-fn set_errno(e: c_int) {
-    // SAFETY: errno is thread-local.
-    unsafe { *libc::__errno_location() = e };
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -450,8 +456,7 @@ pub unsafe extern "C" fn zookeeper_close(zh: *mut zhandle_t) -> c_int {
             let mut table = table_write();
             match table.handles.remove(&(zh as usize)) {
                 Some(h) => h,
-                None if was_issued(zh as usize) => return ZINVALIDSTATE,
-                None => return ZBADARGUMENTS,
+                None => return absent(zh as usize),
             }
         };
         let session = handle.client.client_id().session_id;
@@ -589,10 +594,7 @@ pub unsafe extern "C" fn zoo_get_current_server(zh: *mut zhandle_t) -> *const c_
 #[no_mangle]
 pub unsafe extern "C" fn zoo_set_servers(zh: *mut zhandle_t, hosts: *const c_char) -> c_int {
     ffi_int(|| {
-        let h = match lookup(zh) {
-            Ok(h) => h,
-            Err(rc) => return rc,
-        };
+        let h = try_rc!(lookup(zh));
         let Some(hosts) = c_str(hosts) else {
             h.ctx.log(
                 LogLevel::Error,
@@ -615,10 +617,7 @@ pub unsafe extern "C" fn zoo_set_servers_resolution_delay(
     delay_ms: c_int,
 ) -> c_int {
     ffi_int(|| {
-        let h = match lookup(zh) {
-            Ok(h) => h,
-            Err(rc) => return rc,
-        };
+        let h = try_rc!(lookup(zh));
         if delay_ms < -1 {
             h.ctx.log(
                 LogLevel::Error,
@@ -671,10 +670,7 @@ pub unsafe extern "C" fn zoo_add_auth(
     data: *const c_void,
 ) -> c_int {
     ffi_int(|| {
-        let h = match lookup(zh) {
-            Ok(h) => h,
-            Err(rc) => return rc,
-        };
+        let h = try_rc!(lookup(zh));
         let Some(scheme) = c_str(scheme) else {
             return ZBADARGUMENTS;
         };

@@ -681,18 +681,7 @@ pub unsafe extern "C" fn allocate_String_vector(v: *mut String_vector, len: i32)
 #[no_mangle]
 pub unsafe extern "C" fn deallocate_String_vector(v: *mut String_vector) -> c_int {
     super::guard::ffi_int(|| unsafe {
-        if v.is_null() {
-            return 0;
-        }
-        if !(*v).data.is_null() {
-            for i in 0..(*v).count.max(0) as usize {
-                let p = (*v).data.add(i);
-                deallocate_String(p);
-            }
-            libc::free((*v).data.cast());
-        }
-        (*v).data = std::ptr::null_mut();
-        0
+        super::alloc::deallocate_vector(v.cast(), deallocate_String)
     })
 }
 
@@ -875,20 +864,7 @@ pub unsafe extern "C" fn allocate_ACL_vector(v: *mut ACL_vector, len: i32) -> c_
 /// `v` must be NULL or point to a vector built by this library or with malloc.
 #[no_mangle]
 pub unsafe extern "C" fn deallocate_ACL_vector(v: *mut ACL_vector) -> c_int {
-    super::guard::ffi_int(|| unsafe {
-        if v.is_null() {
-            return 0;
-        }
-        if !(*v).data.is_null() {
-            for i in 0..(*v).count.max(0) as usize {
-                let p = (*v).data.add(i);
-                deallocate_ACL(p);
-            }
-            libc::free((*v).data.cast());
-        }
-        (*v).data = std::ptr::null_mut();
-        0
-    })
+    super::guard::ffi_int(|| unsafe { super::alloc::deallocate_vector(v.cast(), deallocate_ACL) })
 }
 
 /// Frees what the record owns (not the record itself).
@@ -1324,18 +1300,7 @@ pub unsafe extern "C" fn allocate_ClientInfo_vector(v: *mut ClientInfo_vector, l
 #[no_mangle]
 pub unsafe extern "C" fn deallocate_ClientInfo_vector(v: *mut ClientInfo_vector) -> c_int {
     super::guard::ffi_int(|| unsafe {
-        if v.is_null() {
-            return 0;
-        }
-        if !(*v).data.is_null() {
-            for i in 0..(*v).count.max(0) as usize {
-                let p = (*v).data.add(i);
-                deallocate_ClientInfo(p);
-            }
-            libc::free((*v).data.cast());
-        }
-        (*v).data = std::ptr::null_mut();
-        0
+        super::alloc::deallocate_vector(v.cast(), deallocate_ClientInfo)
     })
 }
 
@@ -1374,20 +1339,7 @@ pub unsafe extern "C" fn allocate_Id_vector(v: *mut Id_vector, len: i32) -> c_in
 /// `v` must be NULL or point to a vector built by this library or with malloc.
 #[no_mangle]
 pub unsafe extern "C" fn deallocate_Id_vector(v: *mut Id_vector) -> c_int {
-    super::guard::ffi_int(|| unsafe {
-        if v.is_null() {
-            return 0;
-        }
-        if !(*v).data.is_null() {
-            for i in 0..(*v).count.max(0) as usize {
-                let p = (*v).data.add(i);
-                deallocate_Id(p);
-            }
-            libc::free((*v).data.cast());
-        }
-        (*v).data = std::ptr::null_mut();
-        0
-    })
+    super::guard::ffi_int(|| unsafe { super::alloc::deallocate_vector(v.cast(), deallocate_Id) })
 }
 
 /// Frees what the record owns (not the record itself).
@@ -1620,20 +1572,7 @@ pub unsafe extern "C" fn allocate_Txn_vector(v: *mut Txn_vector, len: i32) -> c_
 /// `v` must be NULL or point to a vector built by this library or with malloc.
 #[no_mangle]
 pub unsafe extern "C" fn deallocate_Txn_vector(v: *mut Txn_vector) -> c_int {
-    super::guard::ffi_int(|| unsafe {
-        if v.is_null() {
-            return 0;
-        }
-        if !(*v).data.is_null() {
-            for i in 0..(*v).count.max(0) as usize {
-                let p = (*v).data.add(i);
-                deallocate_Txn(p);
-            }
-            libc::free((*v).data.cast());
-        }
-        (*v).data = std::ptr::null_mut();
-        0
-    })
+    super::guard::ffi_int(|| unsafe { super::alloc::deallocate_vector(v.cast(), deallocate_Txn) })
 }
 
 /// Frees what the record owns (not the record itself).

@@ -17,6 +17,12 @@ extern "C" {
     static mut STDERR: *mut libc::FILE;
 }
 
+/// Sets the calling thread's `errno`, as C callers of a failed call expect.
+pub(crate) fn set_errno(e: c_int) {
+    // SAFETY: errno is thread-local.
+    unsafe { *libc::__errno_location() = e };
+}
+
 /// The C library's `stderr` stream.
 pub(crate) fn stderr_stream() -> *mut libc::FILE {
     // SAFETY: reading the C library's stderr pointer, set at startup.

@@ -128,6 +128,17 @@ pub(crate) fn emit(callback: log_callback_fn, level: c_int, func: &str, line: c_
     }
 }
 
+/// The `funcName` argument of `log_message` (empty for NULL).
+fn func_name(func: *const c_char) -> String {
+    if func.is_null() {
+        return String::new();
+    }
+    // SAFETY: a NUL-terminated name from the caller (`__func__`).
+    unsafe { CStr::from_ptr(func) }
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// The register part of a System V x86-64 `va_list`.
 #[cfg(target_arch = "x86_64")]
 #[repr(C)]
@@ -224,15 +235,7 @@ unsafe extern "C" fn log_message_va(
             }
             n
         };
-        let func = if func.is_null() {
-            String::new()
-        } else {
-            // SAFETY: a NUL-terminated name from the caller (`__func__`).
-            unsafe { CStr::from_ptr(func) }
-                .to_string_lossy()
-                .into_owned()
-        };
-        emit(callback, level, &func, line, &buf[..msg_len]);
+        emit(callback, level, &func_name(func), line, &buf[..msg_len]);
     })
 }
 
@@ -252,14 +255,8 @@ unsafe extern "C" fn log_message_entry(
         if format.is_null() {
             return;
         }
-        let func = if func.is_null() {
-            String::new()
-        } else {
-            unsafe { CStr::from_ptr(func) }
-                .to_string_lossy()
-                .into_owned()
-        };
+        // SAFETY: a NUL-terminated format from the caller.
         let msg = unsafe { CStr::from_ptr(format) }.to_bytes();
-        emit(callback, level, &func, line, msg);
+        emit(callback, level, &func_name(func), line, msg);
     })
 }

@@ -10,7 +10,7 @@ use zkrs_proto::errors::*;
 use zkrs_proto::records::{CheckVersionRequest, CreateRequest, DeleteRequest, SetDataRequest};
 
 use super::alloc::{acl_arg, bytes_arg, copy_c_string, put_stat};
-use super::async_ops::{checked_path, is_sequential, try_rc};
+use super::async_ops::{checked_path, is_sequential, submit, try_rc};
 use super::completions::SendPtr;
 use super::guard::{ffi_int, ffi_void};
 use super::handle::{lookup, Handle};
@@ -276,10 +276,7 @@ pub unsafe extern "C" fn zoo_amulti(
                 unsafe { f(r.err, data.get()) }
             }
         });
-        match h.client.submit(Op::Multi(list), None, done) {
-            Ok(()) => ZOK,
-            Err(rc) => rc,
-        }
+        submit(&h, Op::Multi(list), None, done)
     })
 }
 

@@ -9,15 +9,11 @@ use std::path::PathBuf;
 use ::zkrs_server::{Server, ServerConfig, ServerHandle};
 
 use super::guard::{ffi_int, ffi_or};
+use super::libc_extra::set_errno;
 
 /// A server running in this process (opaque to C).
 pub struct zkrs_server {
     handle: ServerHandle,
-}
-
-fn set_errno(e: c_int) {
-    // SAFETY: errno is thread-local; writing it is what C callers expect.
-    unsafe { *libc::__errno_location() = e };
 }
 
 fn io_errno(e: &std::io::Error) -> c_int {

@@ -10,9 +10,11 @@ use zkrs_proto::errors::*;
 use super::alloc::{
     acl_arg, bytes_arg, copy_c_string, fill_acl_vector, fill_string_vector, put_stat,
 };
-use super::async_ops::{begin, create_op, flag_watcher, fn_watcher, reconfig_op, try_rc, usable};
+use super::async_ops::{
+    begin, create_op, flag_watcher, fn_watcher, reconfig_op, try_rc, usable_handle,
+};
 use super::guard::ffi_int;
-use super::handle::{lookup, Handle};
+use super::handle::Handle;
 use super::jute::{ACL_vector, Stat, String_vector};
 use super::types::*;
 
@@ -295,11 +297,7 @@ fn get(
             let (h, path) = try_rc!(begin(zh, path, false));
             (h, Op::GetData { path })
         }
-        None => {
-            let h = try_rc!(lookup(zh));
-            try_rc!(usable(&h));
-            (h, Op::GetConfig)
-        }
+        None => (try_rc!(usable_handle(zh)), Op::GetConfig),
     };
     let w = w(&h);
     let r = call(&h, op, w);
@@ -419,8 +417,7 @@ pub unsafe extern "C" fn zoo_reconfig(
 ) -> c_int {
     ffi_int(|| {
         let cap = try_rc!(buffer_capacity(buffer, buffer_len));
-        let h = try_rc!(lookup(zh));
-        try_rc!(usable(&h));
+        let h = try_rc!(usable_handle(zh));
         let r = call(&h, reconfig_op(joining, leaving, members, version), None);
         if r.err == ZOK {
             put_data(&r, buffer, buffer_len, cap, stat);

@@ -6,7 +6,7 @@ use std::os::raw::{c_char, c_int, c_void};
 use zkrs_client::{Op, WatcherId};
 use zkrs_proto::errors::*;
 
-use super::async_ops::{checked_path, try_rc, usable};
+use super::async_ops::{checked_path, submit, try_rc, usable};
 use super::completions;
 use super::consts::ZooWatcherTypeArg;
 use super::guard::ffi_int;
@@ -49,13 +49,6 @@ fn completion_of(p: *mut void_completion_t) -> void_completion_t {
     unsafe { std::mem::transmute::<usize, void_completion_t>(p as usize) }
 }
 
-fn submit(h: &super::handle::Handle, op: Op, f: void_completion_t, data: *const c_void) -> c_int {
-    match h.client.submit(op, None, completions::void(f, data)) {
-        Ok(()) => ZOK,
-        Err(rc) => rc,
-    }
-}
-
 /// Removes the watcher `(watcher, watcherCtx)` of kind `wtype` from
 /// `path` (`local`: without asking the server).
 #[no_mangle]
@@ -71,7 +64,8 @@ pub unsafe extern "C" fn zoo_aremove_watches(
 ) -> c_int {
     ffi_int(|| {
         let (h, op) = try_rc!(op(zh, path, wtype, Some((watcher, watcherCtx)), local));
-        submit(&h, op, completion_of(completion), data)
+        let done = completions::void(completion_of(completion), data);
+        submit(&h, op, None, done)
     })
 }
 
@@ -87,7 +81,8 @@ pub unsafe extern "C" fn zoo_aremove_all_watches(
 ) -> c_int {
     ffi_int(|| {
         let (h, op) = try_rc!(op(zh, path, wtype, None, local));
-        submit(&h, op, completion_of(completion), data)
+        let done = completions::void(completion_of(completion), data);
+        submit(&h, op, None, done)
     })
 }
 
