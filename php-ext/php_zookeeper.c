@@ -223,24 +223,6 @@ PHP_METHOD(Zookeeper, delete)
 }
 /* }}} */
 
-/* Registers a one-shot node watcher; returns its token (NULL without callable). */
-static zk_token *zk_node_watch(php_zk_t *zk, zend_fcall_info *fci)
-{
-	if (!fci->size) {
-		return NULL;
-	}
-	return php_zk_token_new(zk, ZK_TOKEN_NODE, php_zk_add_callback(zk, &fci->function_name));
-}
-
-/* For a watch the library did not register (the call failed). */
-static void zk_node_watch_cancel(php_zk_t *zk, zk_token *t, uint32_t cb_id)
-{
-	if (t) {
-		zend_hash_index_del(&zk->callbacks, cb_id);
-		php_zk_token_release(zk, t);
-	}
-}
-
 /* {{{ Zookeeper::getChildren(string $path, ?callable $watcher_cb = null) */
 PHP_METHOD(Zookeeper, getChildren)
 {
@@ -250,7 +232,6 @@ PHP_METHOD(Zookeeper, getChildren)
 	zend_fcall_info_cache fcc = empty_fcall_info_cache;
 	struct String_vector children;
 	zk_token *t;
-	uint32_t cb_id;
 	int rc, i;
 	php_zk_t *zk;
 
@@ -258,12 +239,11 @@ PHP_METHOD(Zookeeper, getChildren)
 		RETURN_THROWS();
 	}
 	ZK_FETCH(zk);
-	t = zk_node_watch(zk, &fci);
-	cb_id = zk->next_cb_id;
+	t = php_zk_token_for(zk, ZK_TOKEN_NODE, &fci);
 	memset(&children, 0, sizeof children);
 	rc = zoo_wget_children(zk->zh, path, t ? php_zk_watcher_marshal : NULL, t, &children);
 	if (rc != ZOK) {
-		zk_node_watch_cancel(zk, t, cb_id);
+		php_zk_token_cancel(zk, t);
 		php_zk_throw(rc);
 		RETURN_THROWS();
 	}
@@ -275,12 +255,17 @@ PHP_METHOD(Zookeeper, getChildren)
 }
 /* }}} */
 
-static void assign_stat(zval *ref, const struct Stat *stat)
+/* After a read that returned *length bytes into *buffer: while the node holds
+ * more (it outgrew the buffer), read it again, whole, into a buffer that fits. */
+int php_zk_read_whole(zhandle_t *zh, const char *path, char **buffer, int *length, struct Stat *stat)
 {
-	zval tmp;
-	ZVAL_NULL(&tmp);
-	php_zk_stat_to_array(stat, &tmp);
-	ZEND_TRY_ASSIGN_REF_TMP(ref, &tmp);
+	int rc = ZOK;
+	while (rc == ZOK && stat->dataLength > 0 && stat->dataLength > *length) {
+		*length = stat->dataLength;
+		*buffer = erealloc(*buffer, *length);
+		rc = zoo_get(zh, path, 0, *buffer, length, stat);
+	}
+	return rc;
 }
 
 /* {{{ Zookeeper::get(string $path, ?callable $watcher_cb = null, &$stat_info = null, int $max_size = 0) */
@@ -294,7 +279,6 @@ PHP_METHOD(Zookeeper, get)
 	zend_long max_size = 0;
 	struct Stat stat;
 	zk_token *t;
-	uint32_t cb_id;
 	int rc, length;
 	php_zk_t *zk;
 
@@ -303,46 +287,26 @@ PHP_METHOD(Zookeeper, get)
 	}
 	ZK_FETCH(zk);
 	if (max_size <= 0) {
-		/* Size the buffer from the node's current length. */
-		rc = zoo_exists(zk->zh, path, 0, &stat);
-		if (rc != ZOK) {
-			php_zk_throw(rc);
-			RETURN_THROWS();
-		}
-		length = stat.dataLength > 0 ? stat.dataLength : 1;
+		length = PHPZK_READ_GUESS;
 	} else {
 		length = max_size > INT32_MAX ? INT32_MAX : (int)max_size;
 	}
-	t = zk_node_watch(zk, &fci);
-	cb_id = zk->next_cb_id;
+	t = php_zk_token_for(zk, ZK_TOKEN_NODE, &fci);
 	buffer = emalloc(length);
 	rc = zoo_wget(zk->zh, path, t ? php_zk_watcher_marshal : NULL, t, buffer, &length, &stat);
 	if (rc != ZOK) {
 		efree(buffer);
-		zk_node_watch_cancel(zk, t, cb_id);
+		php_zk_token_cancel(zk, t);
 		php_zk_throw(rc);
 		RETURN_THROWS();
 	}
-	/* The node grew between sizing and reading: read it again, whole. */
-	while (max_size <= 0 && rc == ZOK && stat.dataLength > 0 && stat.dataLength > length) {
-		length = stat.dataLength;
-		buffer = erealloc(buffer, length);
-		rc = zoo_get(zk->zh, path, 0, buffer, &length, &stat);
-	}
-	if (rc != ZOK) {
+	/* Without max_size the whole value is returned; the watch is set already. */
+	if (max_size <= 0 && (rc = php_zk_read_whole(zk->zh, path, &buffer, &length, &stat)) != ZOK) {
 		efree(buffer);
 		php_zk_throw(rc);
 		RETURN_THROWS();
 	}
-	if (stat_info) {
-		assign_stat(stat_info, &stat);
-	}
-	if (length < 0) {
-		efree(buffer);
-		RETURN_NULL();
-	}
-	RETVAL_STRINGL(buffer, length);
-	efree(buffer);
+	php_zk_return_data(return_value, buffer, length, stat_info, &stat);
 }
 /* }}} */
 
@@ -355,7 +319,6 @@ PHP_METHOD(Zookeeper, exists)
 	zend_fcall_info_cache fcc = empty_fcall_info_cache;
 	struct Stat stat;
 	zk_token *t;
-	uint32_t cb_id;
 	int rc;
 	php_zk_t *zk;
 
@@ -363,15 +326,14 @@ PHP_METHOD(Zookeeper, exists)
 		RETURN_THROWS();
 	}
 	ZK_FETCH(zk);
-	t = zk_node_watch(zk, &fci);
-	cb_id = zk->next_cb_id;
+	t = php_zk_token_for(zk, ZK_TOKEN_NODE, &fci);
 	rc = zoo_wexists(zk->zh, path, t ? php_zk_watcher_marshal : NULL, t, &stat);
 	if (rc == ZNONODE) {
 		/* the library keeps the watch: it fires on creation */
 		RETURN_FALSE;
 	}
 	if (rc != ZOK) {
-		zk_node_watch_cancel(zk, t, cb_id);
+		php_zk_token_cancel(zk, t);
 		php_zk_throw(rc);
 		RETURN_THROWS();
 	}
@@ -400,7 +362,7 @@ PHP_METHOD(Zookeeper, set)
 		RETURN_THROWS();
 	}
 	if (stat_info) {
-		assign_stat(stat_info, &stat);
+		php_zk_assign_stat(stat_info, &stat);
 	}
 	RETURN_TRUE;
 }
@@ -540,8 +502,7 @@ PHP_METHOD(Zookeeper, addAuth)
 	size_t scheme_len, cert_len;
 	zend_fcall_info fci = empty_fcall_info;
 	zend_fcall_info_cache fcc = empty_fcall_info_cache;
-	zk_token *t = NULL;
-	uint32_t cb_id = 0;
+	zk_token *t;
 	int rc;
 	php_zk_t *zk;
 
@@ -549,13 +510,10 @@ PHP_METHOD(Zookeeper, addAuth)
 		RETURN_THROWS();
 	}
 	ZK_FETCH(zk);
-	if (fci.size) {
-		cb_id = php_zk_add_callback(zk, &fci.function_name);
-		t = php_zk_token_new(zk, ZK_TOKEN_COMPLETION, cb_id);
-	}
+	t = php_zk_token_for(zk, ZK_TOKEN_COMPLETION, &fci);
 	rc = zoo_add_auth(zk->zh, scheme, cert, (int)cert_len, t ? php_zk_completion_marshal : NULL, t);
 	if (rc != ZOK) {
-		zk_node_watch_cancel(zk, t, cb_id);
+		php_zk_token_cancel(zk, t);
 		php_zk_throw(rc);
 		RETURN_THROWS();
 	}
@@ -880,11 +838,7 @@ PHP_MSHUTDOWN_FUNCTION(zookeeper)
 #ifdef HAVE_ZOOKEEPER_SESSION
 	php_zk_session_mshutdown();
 #endif
-	zoo_set_log_stream(NULL);
-	if (log_file_owned) {
-		fclose(log_file_owned);
-		log_file_owned = NULL;
-	}
+	release_log_stream();
 	php_zk_events_mshutdown();
 	UNREGISTER_INI_ENTRIES();
 	return SUCCESS;

@@ -71,6 +71,13 @@ int php_zk_acl_from_array(zval *arr, struct ACL_vector *aclv);
 void php_zk_acl_free(struct ACL_vector *aclv);
 void php_zk_acl_to_array(const struct ACL_vector *aclv, zval *out);
 void php_zk_default_acl_array(zval *out);
+void php_zk_assign_stat(zval *ref, const struct Stat *stat);
+void php_zk_return_data(zval *return_value, char *buffer, int length, zval *stat_ref, const struct Stat *stat);
+
+/* php_zookeeper.c */
+/* First buffer size for a node read whole: most nodes fit, so one read does. */
+#define PHPZK_READ_GUESS 4096
+int php_zk_read_whole(zhandle_t *zh, const char *path, char **buffer, int *length, struct Stat *stat);
 
 /* zk_events.c: token kinds */
 enum zk_token_kind { ZK_TOKEN_SESSION, ZK_TOKEN_NODE, ZK_TOKEN_COMPLETION };
@@ -89,7 +96,10 @@ void php_zk_completion_marshal(int rc, const void *ctx);
 int php_zk_event_fd(void);
 uint32_t php_zk_registry_add(zend_object *obj);
 void php_zk_registry_remove(uint32_t id);
-uint32_t php_zk_add_callback(php_zk_t *zk, zval *callable);
+/* A one-shot token for the callable a method was given (NULL when none was),
+ * and its undoing when the library call failed and so holds no reference. */
+zk_token *php_zk_token_for(php_zk_t *zk, enum zk_token_kind kind, zend_fcall_info *fci);
+void php_zk_token_cancel(php_zk_t *zk, zk_token *token);
 
 /* zk_config_class.c */
 void php_zk_config_register(void);

@@ -1,4 +1,4 @@
-/* Conversions between the library's Stat/ACL records and PHP arrays. */
+/* Conversions between the library's Stat/ACL records and PHP values. */
 #include "php_zookeeper.h"
 #include <stdlib.h>
 #include <string.h>
@@ -94,4 +94,29 @@ void php_zk_default_acl_array(zval *out)
 	add_assoc_string(&entry, "id", "anyone");
 	array_init(out);
 	add_next_index_zval(out, &entry);
+}
+
+/* Stores a stat array into a by-reference parameter. */
+void php_zk_assign_stat(zval *ref, const struct Stat *stat)
+{
+	zval tmp;
+	ZVAL_NULL(&tmp);
+	php_zk_stat_to_array(stat, &tmp);
+	ZEND_TRY_ASSIGN_REF_TMP(ref, &tmp);
+}
+
+/* The end of every method returning node data: the stat into its reference
+ * when one was given, the data as the return value (NULL for a node without
+ * data, length -1). Frees buffer. */
+void php_zk_return_data(zval *return_value, char *buffer, int length, zval *stat_ref, const struct Stat *stat)
+{
+	if (stat_ref) {
+		php_zk_assign_stat(stat_ref, stat);
+	}
+	if (length < 0) {
+		RETVAL_NULL();
+	} else {
+		RETVAL_STRINGL(buffer, length);
+	}
+	efree(buffer);
 }

@@ -66,14 +66,6 @@ static php_zk_t *conf_fetch(zval *this_zv)
 	return zk;
 }
 
-static void assign_stat(zval *ref, const struct Stat *stat)
-{
-	zval tmp;
-	ZVAL_NULL(&tmp);
-	php_zk_stat_to_array(stat, &tmp);
-	ZEND_TRY_ASSIGN_REF_TMP(ref, &tmp);
-}
-
 #define CONFIG_BUFFER 65536
 
 /* {{{ ZookeeperConfig::get(?callable $watcher_cb = null, &$stat_info = null) */
@@ -82,8 +74,7 @@ PHP_METHOD(ZookeeperConfig, get)
 	zend_fcall_info fci = empty_fcall_info;
 	zend_fcall_info_cache fcc = empty_fcall_info_cache;
 	zval *stat_info = NULL;
-	zk_token *t = NULL;
-	uint32_t cb_id = 0;
+	zk_token *t;
 	struct Stat stat;
 	char *buffer;
 	int length = CONFIG_BUFFER, rc;
@@ -95,30 +86,16 @@ PHP_METHOD(ZookeeperConfig, get)
 	if (!(zk = conf_fetch(ZEND_THIS))) {
 		RETURN_THROWS();
 	}
-	if (fci.size) {
-		cb_id = php_zk_add_callback(zk, &fci.function_name);
-		t = php_zk_token_new(zk, ZK_TOKEN_NODE, cb_id);
-	}
+	t = php_zk_token_for(zk, ZK_TOKEN_NODE, &fci);
 	buffer = emalloc(length);
 	rc = zoo_wgetconfig(zk->zh, t ? php_zk_watcher_marshal : NULL, t, buffer, &length, &stat);
 	if (rc != ZOK) {
 		efree(buffer);
-		if (t) {
-			zend_hash_index_del(&zk->callbacks, cb_id);
-			php_zk_token_release(zk, t);
-		}
+		php_zk_token_cancel(zk, t);
 		php_zk_throw(rc);
 		RETURN_THROWS();
 	}
-	if (stat_info) {
-		assign_stat(stat_info, &stat);
-	}
-	if (length < 0) {
-		efree(buffer);
-		RETURN_NULL();
-	}
-	RETVAL_STRINGL(buffer, length);
-	efree(buffer);
+	php_zk_return_data(return_value, buffer, length, stat_info, &stat);
 }
 /* }}} */
 
@@ -146,15 +123,7 @@ static void reconfig(INTERNAL_FUNCTION_PARAMETERS, int which)
 		php_zk_throw(rc);
 		RETURN_THROWS();
 	}
-	if (stat_info) {
-		assign_stat(stat_info, &stat);
-	}
-	if (length < 0) {
-		efree(buffer);
-		RETURN_NULL();
-	}
-	RETVAL_STRINGL(buffer, length);
-	efree(buffer);
+	php_zk_return_data(return_value, buffer, length, stat_info, &stat);
 }
 
 /* {{{ ZookeeperConfig::add(string $members, int $version = -1, &$stat_info = null) */

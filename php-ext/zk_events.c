@@ -212,13 +212,29 @@ void php_zk_registry_remove(uint32_t id)
 	zend_hash_index_del(&registry, id);
 }
 
-uint32_t php_zk_add_callback(php_zk_t *zk, zval *callable)
+static uint32_t add_callback(php_zk_t *zk, zval *callable)
 {
 	uint32_t id = ++zk->next_cb_id;
 	zval copy;
 	ZVAL_COPY(&copy, callable);
 	zend_hash_index_update(&zk->callbacks, id, &copy);
 	return id;
+}
+
+zk_token *php_zk_token_for(php_zk_t *zk, enum zk_token_kind kind, zend_fcall_info *fci)
+{
+	if (!fci->size) {
+		return NULL;
+	}
+	return php_zk_token_new(zk, kind, add_callback(zk, &fci->function_name));
+}
+
+void php_zk_token_cancel(php_zk_t *zk, zk_token *t)
+{
+	if (t) {
+		zend_hash_index_del(&zk->callbacks, t->cb_id);
+		php_zk_token_release(zk, t);
+	}
 }
 
 static void run_event(zk_event *e)

@@ -162,30 +162,26 @@ PS_READ_FUNC(zookeeper)
 		php_error_docref(NULL, E_WARNING, "could not acquire the session lock %s", s->lock_path);
 		return FAILURE;
 	}
-	rc = zoo_exists(s->zh, path, 0, &stat);
+	length = PHPZK_READ_GUESS;
+	buffer = emalloc(length);
+	rc = zoo_get(s->zh, path, 0, buffer, &length, &stat);
+	if (rc == ZOK) {
+		rc = php_zk_read_whole(s->zh, path, &buffer, &length, &stat);
+	}
 	if (rc == ZNONODE) {
+		efree(buffer);
 		*val = ZSTR_EMPTY_ALLOC();
 		return SUCCESS;
 	}
 	if (rc != ZOK) {
+		efree(buffer);
 		return FAILURE;
 	}
 	if (maxlifetime > 0 && stat.mtime < ((int64_t)time(NULL) - maxlifetime) * 1000) {
+		efree(buffer);
 		zoo_delete(s->zh, path, -1);
 		*val = ZSTR_EMPTY_ALLOC();
 		return SUCCESS;
-	}
-	length = stat.dataLength > 0 ? stat.dataLength : 1;
-	buffer = emalloc(length);
-	rc = zoo_get(s->zh, path, 0, buffer, &length, &stat);
-	if (rc == ZNONODE) {
-		efree(buffer);
-		*val = ZSTR_EMPTY_ALLOC();
-		return SUCCESS;
-	}
-	if (rc != ZOK) {
-		efree(buffer);
-		return FAILURE;
 	}
 	*val = length > 0 ? zend_string_init(buffer, length, 0) : ZSTR_EMPTY_ALLOC();
 	efree(buffer);

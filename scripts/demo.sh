@@ -131,30 +131,31 @@ m="$(master_node)"
 sleep 1
 say "node$m (pid $(node_pid "$m")) is MASTER; the others stand by"
 
+# Sends SIGNAL to master node OLD and waits up to TIMEOUT_MS for another
+# node's MASTER line; sets taker (that node) and dt (ms from the signal).
+takeover_after() {
+  local signal="$1" old="$2" timeout_ms="$3" t0 got
+  mark
+  t0=$(now_ms)
+  kill -"$signal" "$(node_pid "$old")"
+  got="$(wait_master_other_than "$old" "$timeout_ms")" || die "no standby took over"
+  taker="${got%% *}"
+  dt=$(( $(line_ms "${got#* }") - t0 ))
+  sleep 1
+}
+
 # ---- crash ----
-mark
 say "killing the master node$m with SIGKILL: its session must time out first"
-t0=$(now_ms)
-kill -KILL "$(node_pid "$m")"
-got="$(wait_master_other_than "$m" $(( session_ms + tick_ms + 10000 )))" || die "no standby took over"
-new="${got%% *}"; line="${got#* }"
-dt=$(( $(line_ms "$line") - t0 ))
-sleep 1
+takeover_after KILL "$m" $(( session_ms + tick_ms + 10000 ))
+new="$taker"
 say "node$new took over ${dt} ms after the crash (session timeout ${session_ms} ms + up to one ${tick_ms} ms tick)"
 
 # ---- graceful ----
-mark
 say "stopping the master node$new with SIGTERM: zookeeper_close ends its session at once"
-t0=$(now_ms)
-kill -TERM "$(node_pid "$new")"
-got="$(wait_master_other_than "$new" 5000)" || die "no standby took over"
-last="${got%% *}"; line="${got#* }"
-dt=$(( $(line_ms "$line") - t0 ))
-sleep 1
-say "node$last took over ${dt} ms after the graceful close"
+takeover_after TERM "$new" 5000
+say "node$taker took over ${dt} ms after the graceful close"
 
 say "stopping everything"
 for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-kill -TERM "$(node_pid "$last")" 2>/dev/null || true
 sleep 0.5
 say "done"

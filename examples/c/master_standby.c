@@ -141,34 +141,35 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
     pthread_mutex_unlock(&a->lock);
 }
 
+/* `ms` milliseconds from now on `clock`. */
+static struct timespec in_ms(clockid_t clock, long ms)
+{
+    struct timespec t;
+
+    clock_gettime(clock, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
 /* Waits on the condition until `ms` passed or something happened. */
 static void wait_ms(struct app *a, long ms)
 {
-    struct timespec until;
+    struct timespec until = in_ms(CLOCK_REALTIME, ms);
 
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
     pthread_cond_timedwait(&a->wake, &a->lock, &until);
 }
 
 /* Sleeps `ms` unless a stop signal comes first; returns 1 when stopping. */
 static int sleep_unless_stopped(struct app *a, long ms)
 {
-    struct timespec now, end;
+    struct timespec now, end = in_ms(CLOCK_MONOTONIC, ms);
     int stopping;
 
-    clock_gettime(CLOCK_MONOTONIC, &end);
-    end.tv_sec += ms / 1000;
-    end.tv_nsec += (ms % 1000) * 1000000L;
-    if (end.tv_nsec >= 1000000000L) {
-        end.tv_sec++;
-        end.tv_nsec -= 1000000000L;
-    }
     pthread_mutex_lock(&a->lock);
     for (;;) {
         long left;

@@ -133,10 +133,8 @@ int zkr_barrier_leave(zhandle_t *zh, const char *path, const char *name, int tim
     for (;;) {
         unsigned long seen = zkr_signal_count(sig);
         rc = count_members(zh, path, sig, &members);
-        if (zkr_transient(rc) && (deadline < 0 || zkr_now_ms() < deadline)) {
-            zkr_retry_pause(zh, zkr_now_ms());
+        if (zkr_retry_before(rc, deadline))
             continue;
-        }
         if (rc != ZOK)
             break;
         if (members == 0) {

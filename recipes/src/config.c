@@ -18,8 +18,6 @@ struct zkr_config_watch {
 
 int zkr_config_set(zhandle_t *zh, const char *path, const char *value, int value_len)
 {
-    char *parent;
-    char *slash;
     int rc;
 
     if (zh == NULL || path == NULL || path[0] != '/' || value_len > ZKR_CONFIG_MAX)
@@ -32,15 +30,7 @@ int zkr_config_set(zhandle_t *zh, const char *path, const char *value, int value
             continue;
         if (rc != ZNONODE)
             return rc;
-        parent = strdup(path);
-        if (parent == NULL)
-            return ZSYSTEMERROR;
-        slash = strrchr(parent, '/');
-        if (slash != parent) {
-            *slash = '\0';
-            rc = zkr_mkdirs(zh, parent);
-        }
-        free(parent);
+        rc = zkr_mkdirs_parent(zh, path);
         if (rc != ZOK && rc != ZNONODE)
             return rc;
         rc = zoo_create(zh, path, value, value == NULL ? -1 : value_len, &ZOO_OPEN_ACL_UNSAFE, 0,

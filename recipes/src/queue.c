@@ -91,10 +91,8 @@ int zkr_queue_take(zhandle_t *zh, const char *dir, char *buf, int *len, int time
         } else {
             rc = zkr_children(zh, dir, &kids);
         }
-        if (zkr_transient(rc) && (deadline < 0 || zkr_now_ms() < deadline)) {
-            zkr_retry_pause(zh, zkr_now_ms());
+        if (zkr_retry_before(rc, deadline))
             continue;
-        }
         if (rc != ZOK)
             break;
         rc = take_one(zh, dir, &kids, buf, len);

@@ -98,10 +98,8 @@ static int acquire(zkr_rwlock_t *l, int writer, int timeout_ms)
         free(block);
         if (rc == ZNONODE)
             continue;
-        if (zkr_transient(rc) && (deadline < 0 || zkr_now_ms() < deadline)) {
-            zkr_retry_pause(l->zh, zkr_now_ms());
+        if (zkr_retry_before(rc, deadline))
             continue;
-        }
         if (rc != ZOK)
             goto withdraw;
         rc = zkr_signal_wait(sig, seen, deadline);

@@ -15,6 +15,9 @@ char *zkr_join(const char *dir, const char *name);
 /* Creates `path` and any missing parents as persistent empty nodes. */
 int zkr_mkdirs(zhandle_t *zh, const char *path);
 
+/* Creates the parents of `path` (not `path` itself), as zkr_mkdirs. */
+int zkr_mkdirs_parent(zhandle_t *zh, const char *path);
+
 /* The sequence number ZooKeeper appended to a sequential node's name (its
  * last ten digits), or -1 when the name carries none. */
 int64_t zkr_sequence(const char *name);
@@ -69,6 +72,11 @@ int zkr_transient(int rc);
 /* Sleeps briefly before retrying a transient failure. Returns 0 once one
  * session timeout has passed since `start_ms` (then give up). */
 int zkr_retry_pause(zhandle_t *zh, int64_t start_ms);
+
+/* For calls bounded by a caller's deadline (zkr_deadline): when `rc` is a
+ * transient failure and the deadline has not passed, sleeps briefly and
+ * returns 1 (retry); else returns 0. */
+int zkr_retry_before(int rc, int64_t deadline_ms);
 
 /* Idempotent calls retried across transient failures. zkr_delete reports a
  * node already gone as ZNONODE even when an earlier attempt deleted it. */

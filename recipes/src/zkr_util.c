@@ -49,6 +49,26 @@ int zkr_mkdirs(zhandle_t *zh, const char *path)
     return rc;
 }
 
+int zkr_mkdirs_parent(zhandle_t *zh, const char *path)
+{
+    char *parent;
+    char *slash;
+    int rc = ZOK;
+
+    if (path == NULL || path[0] != '/')
+        return ZBADARGUMENTS;
+    parent = strdup(path);
+    if (parent == NULL)
+        return ZSYSTEMERROR;
+    slash = strrchr(parent, '/');
+    if (slash != parent) {
+        *slash = '\0';
+        rc = zkr_mkdirs(zh, parent);
+    }
+    free(parent);
+    return rc;
+}
+
 int64_t zkr_sequence(const char *name)
 {
     size_t n = strlen(name);
@@ -226,6 +246,16 @@ int zkr_retry_pause(zhandle_t *zh, int64_t start_ms)
     int budget = zoo_recv_timeout(zh);
 
     if (zkr_now_ms() - start_ms > (budget > 0 ? budget : 10000))
+        return 0;
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
+int zkr_retry_before(int rc, int64_t deadline_ms)
+{
+    struct timespec ts = {0, 50 * 1000000L};
+
+    if (!zkr_transient(rc) || (deadline_ms >= 0 && zkr_now_ms() >= deadline_ms))
         return 0;
     nanosleep(&ts, NULL);
     return 1;

@@ -18,8 +18,14 @@ fn session_ms() -> u64 {
     (shared_server().tick.as_millis() as u64 * 2).max(2000)
 }
 
-fn env() -> Vec<(&'static str, String)> {
-    vec![("ZKR_SESSION_MS", session_ms().to_string())]
+/// Runs the driver to completion with the session timeout; it must exit 0.
+fn run_driver(args: &[&str]) -> String {
+    let ms = session_ms().to_string();
+    run_ok(
+        &programs().recipe_driver,
+        args,
+        &[("ZKR_SESSION_MS", ms.as_str())],
+    )
 }
 
 struct LogFile(PathBuf);
@@ -51,30 +57,22 @@ impl Drop for LogFile {
 /// Runs `procs` driver processes with the same arguments at once; each must
 /// exit 0. Returns their stdout.
 fn run_driver_procs(procs: usize, args: &[&str]) -> Vec<String> {
-    let exe = programs().recipe_driver.clone();
-    let env = env();
-    let handles: Vec<_> = (0..procs)
-        .map(|_| {
-            let exe = exe.clone();
-            let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-            let env = env.clone();
-            std::thread::spawn(move || {
-                let a: Vec<&str> = args.iter().map(String::as_str).collect();
-                let e: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                run_ok(&exe, &a, &e)
-            })
-        })
-        .collect();
-    handles
-        .into_iter()
-        .map(|h| h.join().expect("driver thread"))
-        .collect()
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..procs).map(|_| s.spawn(|| run_driver(args))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("driver thread"))
+            .collect()
+    })
 }
 
 fn spawn_driver(args: &[&str]) -> Proc {
-    let env = env();
-    let e: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Proc::spawn(&programs().recipe_driver, args, &e)
+    let ms = session_ms().to_string();
+    Proc::spawn(
+        &programs().recipe_driver,
+        args,
+        &[("ZKR_SESSION_MS", ms.as_str())],
+    )
 }
 
 #[test]
@@ -317,23 +315,12 @@ fn queue_loses_and_duplicates_nothing() {
     let consumers: Vec<Proc> = (0..3)
         .map(|_| spawn_driver(&["queue-take", &hosts, &dir, "2", "1500", log.path()]))
         .collect();
-    let producers: Vec<_> = (0..3)
-        .map(|i| {
-            let (hosts, dir) = (hosts.clone(), dir.clone());
-            std::thread::spawn(move || {
-                let env = env();
-                let e: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                run_ok(
-                    &programs().recipe_driver,
-                    &["queue-put", &hosts, &dir, &format!("p{i}"), "60"],
-                    &e,
-                )
-            })
-        })
-        .collect();
-    for p in producers {
-        p.join().expect("producer");
-    }
+    std::thread::scope(|s| {
+        for i in 0..3 {
+            let (hosts, dir) = (&hosts, &dir);
+            s.spawn(move || run_driver(&["queue-put", hosts, dir, &format!("p{i}"), "60"]));
+        }
+    });
     for mut c in consumers {
         let st = c
             .wait_exit(Duration::from_secs(30))
@@ -418,11 +405,9 @@ fn group_membership_drops_a_dead_member_when_its_session_ends() {
         })
         .expect("both members seen");
     // a second join under a taken name is refused
-    let env = env();
-    let e: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let dup = std::process::Command::new(&programs().recipe_driver)
         .args(["group-join", &hosts, &group, "alpha"])
-        .envs(e.iter().copied())
+        .env("ZKR_SESSION_MS", session_ms().to_string())
         .output()
         .expect("run duplicate join");
     assert!(!dup.status.success());
@@ -456,13 +441,7 @@ fn config_subscribers_follow_every_change_to_the_last() {
         s.wait_line(Duration::from_secs(20), |l| l.starts_with("CONFIG -1"))
             .expect("absent value reported");
     }
-    let env = env();
-    let e: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    run_ok(
-        &programs().recipe_driver,
-        &["config-set", &hosts, &path, "40"],
-        &e,
-    );
+    run_driver(&["config-set", &hosts, &path, "40"]);
     for s in subs.iter_mut() {
         s.wait_line(Duration::from_secs(10), |l| l == "CONFIG 39 v40")
             .expect("last value seen");
@@ -586,27 +565,24 @@ fn lock_rwlock_and_election_hold_across_connection_losses() {
         vec!["rwlock", &hosts, &rw_path, "3", "50", rw_log.path()],
         vec!["election", &hosts, &el_path, "2", "300", el_log.path()],
     ];
-    let handles: Vec<_> = runs
-        .iter()
-        .map(|args| {
-            let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-            std::thread::spawn(move || {
-                let a: Vec<&str> = args.iter().map(String::as_str).collect();
-                run_driver_procs(2, &a)
-            })
-        })
-        .collect();
-    // Cut every connection every 250 ms while they run.
-    let mut cuts = 0;
-    while !handles.iter().all(|h| h.is_finished()) {
-        std::thread::sleep(Duration::from_millis(250));
-        if proxy.sever() > 0 {
-            cuts += 1;
+    let cuts = std::thread::scope(|s| {
+        let handles: Vec<_> = runs
+            .iter()
+            .map(|args| s.spawn(|| run_driver_procs(2, args)))
+            .collect();
+        // Cut every connection every 250 ms while they run.
+        let mut cuts = 0;
+        while !handles.iter().all(|h| h.is_finished()) {
+            std::thread::sleep(Duration::from_millis(250));
+            if proxy.sever() > 0 {
+                cuts += 1;
+            }
         }
-    }
-    for h in handles {
-        h.join().expect("drivers completed despite the cuts");
-    }
+        for h in handles {
+            h.join().expect("drivers completed despite the cuts");
+        }
+        cuts
+    });
     eprintln!("connection cuts: {cuts}");
     assert!(cuts >= 4, "the connections were cut only {cuts} times");
 

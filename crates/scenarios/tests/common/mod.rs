@@ -102,8 +102,12 @@ fn project_lib_dir() -> PathBuf {
         so.display()
     );
     let so = so.canonicalize().expect("canonical library path");
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("zkrs-libdir");
-    testkit::link_zookeeper_library(&dir, &so)
+    testkit::link_zookeeper_library(&lib_dir_path(), &so)
+}
+
+/// Where project_lib_dir puts the library links.
+fn lib_dir_path() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("zkrs-libdir")
 }
 
 /// Asserts that `exe` loads libzookeeper_mt from the chosen client.
@@ -115,7 +119,7 @@ fn assert_linked_to(exe: &Path, client: CClient) {
         .find(|l| l.contains("libzookeeper_mt"))
         .unwrap_or_else(|| panic!("{} does not load libzookeeper_mt:\n{text}", exe.display()));
     let resolved = line.split("=>").nth(1).unwrap_or("").trim();
-    let ours = resolved.starts_with(&*project_lib_dir_name());
+    let ours = resolved.starts_with(&*lib_dir_path().display().to_string());
     match client {
         CClient::Zkrs => assert!(
             ours,
@@ -124,13 +128,6 @@ fn assert_linked_to(exe: &Path, client: CClient) {
         ),
         CClient::Apache => assert!(!ours, "{} loads {resolved}", exe.display()),
     }
-}
-
-fn project_lib_dir_name() -> String {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("zkrs-libdir")
-        .display()
-        .to_string()
 }
 
 /// The `-I` flag of the chosen client's headers.
