@@ -15,14 +15,15 @@ impl Chroot {
     }
 
     /// The server path for an application path; `/` is the chroot itself.
-    pub fn prefix(&self, path: &str) -> String {
+    /// Without a chroot the path is returned as it is, not copied.
+    pub fn prefix(&self, path: String) -> String {
         match &self.0 {
-            None => path.to_string(),
+            None => path,
             Some(root) if path == "/" => root.clone(),
             Some(root) => {
                 let mut p = String::with_capacity(root.len() + path.len());
                 p.push_str(root);
-                p.push_str(path);
+                p.push_str(&path);
                 p
             }
         }
@@ -30,13 +31,13 @@ impl Chroot {
 
     /// The application path for a server path. A path outside the chroot
     /// (e.g. `/zookeeper/config`) is returned unchanged, as Apache does.
-    pub fn strip(&self, path: &str) -> String {
+    pub fn strip(&self, path: String) -> String {
         match &self.0 {
-            None => path.to_string(),
+            None => path,
             Some(root) => match path.strip_prefix(root.as_str()) {
                 Some("") => "/".to_string(),
                 Some(rest) if rest.starts_with('/') => rest.to_string(),
-                _ => path.to_string(),
+                _ => path,
             },
         }
     }
@@ -49,14 +50,14 @@ mod tests {
     #[test]
     fn prefixes_and_strips() {
         let c = Chroot::new(Some("/app".into()));
-        assert_eq!(c.prefix("/"), "/app");
-        assert_eq!(c.prefix("/a/b"), "/app/a/b");
-        assert_eq!(c.strip("/app"), "/");
-        assert_eq!(c.strip("/app/a"), "/a");
-        assert_eq!(c.strip("/zookeeper/config"), "/zookeeper/config");
-        assert_eq!(c.strip("/apple"), "/apple");
+        assert_eq!(c.prefix("/".into()), "/app");
+        assert_eq!(c.prefix("/a/b".into()), "/app/a/b");
+        assert_eq!(c.strip("/app".into()), "/");
+        assert_eq!(c.strip("/app/a".into()), "/a");
+        assert_eq!(c.strip("/zookeeper/config".into()), "/zookeeper/config");
+        assert_eq!(c.strip("/apple".into()), "/apple");
         let none = Chroot::default();
-        assert_eq!(none.prefix("/a"), "/a");
-        assert_eq!(none.strip("/a"), "/a");
+        assert_eq!(none.prefix("/a".into()), "/a");
+        assert_eq!(none.strip("/a".into()), "/a");
     }
 }

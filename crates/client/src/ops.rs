@@ -80,7 +80,7 @@ impl Prepared {
     }
 }
 
-fn checked(chroot: &Chroot, path: &str, sequential: bool) -> Result<String, i32> {
+fn checked(chroot: &Chroot, path: String, sequential: bool) -> Result<String, i32> {
     let server = chroot.prefix(path);
     validate_path(&server, sequential).map_err(|_| ZBADARGUMENTS)?;
     Ok(server)
@@ -117,7 +117,7 @@ pub fn prepare(op: Op, watcher: Option<Watcher>, chroot: &Chroot) -> Result<Prep
             ttl,
             with_stat,
         } => {
-            let path = checked(chroot, &path, is_sequential(mode))?;
+            let path = checked(chroot, path, is_sequential(mode))?;
             let expect = if with_stat {
                 Expect::PathStat
             } else {
@@ -153,18 +153,18 @@ pub fn prepare(op: Op, watcher: Option<Watcher>, chroot: &Chroot) -> Result<Prep
         }
         Op::Delete { path, version } => (
             Request::Delete(DeleteRequest {
-                path: checked(chroot, &path, false)?,
+                path: checked(chroot, path, false)?,
                 version,
             }),
             Expect::Empty,
         ),
         Op::Exists { path } => {
-            let path = checked(chroot, &path, false)?;
+            let path = checked(chroot, path, false)?;
             register(WatchKind::Exists, &path);
             (Request::Exists(ExistsRequest { path, watch }), Expect::Stat)
         }
         Op::GetData { path } => {
-            let path = checked(chroot, &path, false)?;
+            let path = checked(chroot, path, false)?;
             register(WatchKind::Data, &path);
             (
                 Request::GetData(GetDataRequest { path, watch }),
@@ -177,7 +177,7 @@ pub fn prepare(op: Op, watcher: Option<Watcher>, chroot: &Chroot) -> Result<Prep
             version,
         } => (
             Request::SetData(SetDataRequest {
-                path: checked(chroot, &path, false)?,
+                path: checked(chroot, path, false)?,
                 data,
                 version,
             }),
@@ -185,20 +185,20 @@ pub fn prepare(op: Op, watcher: Option<Watcher>, chroot: &Chroot) -> Result<Prep
         ),
         Op::GetAcl { path } => (
             Request::GetAcl(GetAclRequest {
-                path: checked(chroot, &path, false)?,
+                path: checked(chroot, path, false)?,
             }),
             Expect::Acl,
         ),
         Op::SetAcl { path, version, acl } => (
             Request::SetAcl(SetAclRequest {
-                path: checked(chroot, &path, false)?,
+                path: checked(chroot, path, false)?,
                 acl,
                 version,
             }),
             Expect::Stat,
         ),
         Op::GetChildren { path, with_stat } => {
-            let path = checked(chroot, &path, false)?;
+            let path = checked(chroot, path, false)?;
             register(WatchKind::Child, &path);
             if with_stat {
                 (
@@ -214,7 +214,7 @@ pub fn prepare(op: Op, watcher: Option<Watcher>, chroot: &Chroot) -> Result<Prep
         }
         Op::Sync { path } => (
             Request::Sync(SyncRequest {
-                path: checked(chroot, &path, false)?,
+                path: checked(chroot, path, false)?,
             }),
             Expect::Path,
         ),
@@ -273,7 +273,7 @@ pub fn prepare(op: Op, watcher: Option<Watcher>, chroot: &Chroot) -> Result<Prep
             local,
             all,
         } => {
-            let path = checked(chroot, &path, false)?;
+            let path = checked(chroot, path, false)?;
             if !(watcher_type::CHILDREN..=watcher_type::ANY).contains(&watcher_type) {
                 return Err(ZBADARGUMENTS);
             }
@@ -317,48 +317,24 @@ fn frame_hint(r: &Request) -> usize {
     }
 }
 
-fn chroot_multi_op(o: MultiOp, chroot: &Chroot) -> Result<MultiOp, i32> {
-    Ok(match o {
-        MultiOp::Create(mut r) => {
-            r.path = checked(chroot, &r.path, is_sequential(r.flags))?;
-            MultiOp::Create(r)
-        }
-        MultiOp::Create2(mut r) => {
-            r.path = checked(chroot, &r.path, is_sequential(r.flags))?;
-            MultiOp::Create2(r)
-        }
-        MultiOp::CreateContainer(mut r) => {
-            r.path = checked(chroot, &r.path, false)?;
-            MultiOp::CreateContainer(r)
-        }
-        MultiOp::CreateTtl(mut r) => {
+fn chroot_multi_op(mut o: MultiOp, chroot: &Chroot) -> Result<MultiOp, i32> {
+    let (path, sequential) = match &mut o {
+        MultiOp::Create(r) | MultiOp::Create2(r) => (&mut r.path, is_sequential(r.flags)),
+        MultiOp::CreateContainer(r) => (&mut r.path, false),
+        MultiOp::CreateTtl(r) => {
             if r.ttl <= 0 || r.ttl > MAX_TTL {
                 return Err(ZBADARGUMENTS);
             }
-            r.path = checked(chroot, &r.path, is_sequential(r.flags))?;
-            MultiOp::CreateTtl(r)
+            (&mut r.path, is_sequential(r.flags))
         }
-        MultiOp::Delete(mut r) => {
-            r.path = checked(chroot, &r.path, false)?;
-            MultiOp::Delete(r)
-        }
-        MultiOp::SetData(mut r) => {
-            r.path = checked(chroot, &r.path, false)?;
-            MultiOp::SetData(r)
-        }
-        MultiOp::Check(mut r) => {
-            r.path = checked(chroot, &r.path, false)?;
-            MultiOp::Check(r)
-        }
-        MultiOp::GetChildren(mut r) => {
-            r.path = checked(chroot, &r.path, false)?;
-            MultiOp::GetChildren(r)
-        }
-        MultiOp::GetData(mut r) => {
-            r.path = checked(chroot, &r.path, false)?;
-            MultiOp::GetData(r)
-        }
-    })
+        MultiOp::Delete(r) => (&mut r.path, false),
+        MultiOp::SetData(r) => (&mut r.path, false),
+        MultiOp::Check(r) => (&mut r.path, false),
+        MultiOp::GetChildren(r) => (&mut r.path, false),
+        MultiOp::GetData(r) => (&mut r.path, false),
+    };
+    *path = checked(chroot, std::mem::take(path), sequential)?;
+    Ok(o)
 }
 
 /// Reads a successful reply body.
@@ -392,7 +368,7 @@ pub fn decode_response(
         // create, create2, createContainer and createTTL all start with the
         // path; the latter three carry a stat after it.
         Expect::Path | Expect::PathStat => {
-            let path = chroot.strip(&r.read_string()?);
+            let path = chroot.strip(r.read_string()?);
             let stat = if expect == Expect::PathStat {
                 Some(Stat::decode(&mut r)?)
             } else {
@@ -411,8 +387,8 @@ pub fn decode_response(
             let mut results = decode_multi_results(&mut r)?;
             for res in &mut results {
                 match res {
-                    MultiResult::Create(c) => c.path = chroot.strip(&c.path),
-                    MultiResult::Create2(c) => c.path = chroot.strip(&c.path),
+                    MultiResult::Create(c) => c.path = chroot.strip(std::mem::take(&mut c.path)),
+                    MultiResult::Create2(c) => c.path = chroot.strip(std::mem::take(&mut c.path)),
                     _ => {}
                 }
             }

@@ -496,7 +496,7 @@ impl<C> Session<C> {
                     let event = WatchEvent {
                         event_type: ev.event_type,
                         state: ev.state,
-                        path: self.chroot.strip(&ev.path),
+                        path: self.chroot.strip(ev.path),
                     };
                     self.outputs.push_back(Output::Watch(watchers, event));
                 }

@@ -102,7 +102,7 @@ fn create_modes() {
     let mk = |path: String, mode, ttl, with_stat| Op::Create {
         path,
         data: None,
-        acl: open_acl(),
+        acl: open_acl_unsafe(),
         mode,
         ttl,
         with_stat,
@@ -175,15 +175,9 @@ fn acls() {
     let Response::Acl { acl, stat } = r.response else {
         panic!("{r:?}")
     };
-    assert_eq!(acl, open_acl());
+    assert_eq!(acl, open_acl_unsafe());
     assert_eq!(stat.aversion, 0);
-    let read_only = vec![Acl {
-        perms: 1,
-        id: Id {
-            scheme: "world".into(),
-            id: "anyone".into(),
-        },
-    }];
+    let read_only = vec![Acl::new(1, "world", "anyone")];
     let r = c.call(
         Op::SetAcl {
             path: p.clone(),
@@ -202,7 +196,7 @@ fn acls() {
         Op::SetAcl {
             path: p.clone(),
             version: 1,
-            acl: open_acl(),
+            acl: open_acl_unsafe(),
         },
         None,
     );
@@ -213,7 +207,7 @@ fn acls() {
         Op::SetAcl {
             path: q.clone(),
             version: 5,
-            acl: open_acl(),
+            acl: open_acl_unsafe(),
         },
         None,
     );
@@ -239,13 +233,13 @@ fn multi_commits_and_fails_atomically() {
         MultiOp::Create(CreateRequest {
             path: p.clone(),
             data: Some(b"m".to_vec()),
-            acl: open_acl(),
+            acl: open_acl_unsafe(),
             flags: 0,
         }),
         MultiOp::Create(CreateRequest {
             path: format!("{p}/c"),
             data: None,
-            acl: open_acl(),
+            acl: open_acl_unsafe(),
             flags: 0,
         }),
         MultiOp::SetData(SetDataRequest {

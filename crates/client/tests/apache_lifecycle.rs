@@ -26,13 +26,7 @@ fn digest_auth_grants_access_and_bad_scheme_fails_the_session() {
     .unwrap();
     assert_eq!(rx.recv_timeout(TIMEOUT).unwrap(), ZOK);
     let p = unique("auth");
-    let creator_all = vec![Acl {
-        perms: perms::ALL,
-        id: Id {
-            scheme: "auth".into(),
-            id: "".into(),
-        },
-    }];
+    let creator_all = vec![Acl::new(perms::ALL, "auth", "")];
     let r = c.call(
         Op::Create {
             path: p.clone(),
@@ -157,7 +151,7 @@ fn close_from_inside_a_callback() {
         Op::Create {
             path: eph.clone(),
             data: None,
-            acl: open_acl(),
+            acl: open_acl_unsafe(),
             mode: 1,
             ttl: -1,
             with_stat: false,

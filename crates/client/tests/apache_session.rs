@@ -76,13 +76,7 @@ fn reconnects_to_the_same_session_and_keeps_watches_and_auth() {
     );
 
     // Auth was re-sent: a node only bob may read stays readable.
-    let bob_only = vec![Acl {
-        perms: 31,
-        id: Id {
-            scheme: "auth".into(),
-            id: "".into(),
-        },
-    }];
+    let bob_only = vec![Acl::new(31, "auth", "")];
     let r = c.call(
         Op::Create {
             path: "/bob".into(),

@@ -224,7 +224,7 @@ fn chroot_prefixes_requests_and_strips_replies_and_events() {
         Op::Create {
             path: "/n-".into(),
             data: None,
-            acl: open_acl(),
+            acl: open_acl_unsafe(),
             mode: 2,
             ttl: -1,
             with_stat: false,
@@ -272,7 +272,7 @@ fn chroot_prefixes_requests_and_strips_replies_and_events() {
     let ops = vec![MultiOp::Create(CreateRequest {
         path: "/m".into(),
         data: None,
-        acl: open_acl(),
+        acl: open_acl_unsafe(),
         flags: 0,
     })];
     let r = c.call(Op::Multi(ops), None);

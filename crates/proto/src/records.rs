@@ -30,6 +30,24 @@ jute_record!(
 );
 jute_vec!(Acl, 12);
 
+impl Acl {
+    /// `perms` for the identity `scheme:id`.
+    pub fn new(perms: i32, scheme: &str, id: &str) -> Acl {
+        Acl {
+            perms,
+            id: Id {
+                scheme: scheme.to_string(),
+                id: id.to_string(),
+            },
+        }
+    }
+}
+
+/// Apache's `Ids.OPEN_ACL_UNSAFE`: every permission for anyone.
+pub fn open_acl_unsafe() -> Vec<Acl> {
+    vec![Acl::new(crate::consts::perms::ALL, "world", "anyone")]
+}
+
 jute_record!(
     /// A znode's metadata as clients see it.
     Stat {
@@ -241,6 +259,17 @@ mod tests {
     }
 
     #[test]
+    fn open_acl_is_all_permissions_for_world_anyone() {
+        let acl = open_acl_unsafe();
+        assert_eq!(acl.len(), 1);
+        assert_eq!(acl[0].perms, 31);
+        assert_eq!(
+            (acl[0].id.scheme.as_str(), acl[0].id.id.as_str()),
+            ("world", "anyone")
+        );
+    }
+
+    #[test]
     fn connect_request_without_read_only_byte_decodes() {
         let req = ConnectRequest {
             protocol_version: 0,
@@ -261,13 +290,7 @@ mod tests {
         let req = CreateRequest {
             path: "/a".into(),
             data: None,
-            acl: vec![Acl {
-                perms: 31,
-                id: Id {
-                    scheme: "world".into(),
-                    id: "anyone".into(),
-                },
-            }],
+            acl: open_acl_unsafe(),
             flags: 3,
         };
         assert_eq!(from_slice::<CreateRequest>(&to_vec(&req)).unwrap(), req);

@@ -67,13 +67,7 @@ fn create_request(path: String, data_len: usize) -> CreateRequest {
     CreateRequest {
         path,
         data: Some(vec![b'd'; data_len]),
-        acl: vec![Acl {
-            perms: 31,
-            id: Id {
-                scheme: "world".into(),
-                id: "anyone".into(),
-            },
-        }],
+        acl: open_acl_unsafe(),
         flags: 0,
     }
 }

@@ -14,6 +14,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use testkit::raw::RawSession;
 use testkit::{free_port, TempDir};
 use zkrs_proto::consts::op;
 use zkrs_proto::frame::write_frame;
@@ -157,23 +158,10 @@ struct Session {
 
 impl Session {
     fn open(port: u16) -> Session {
-        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-        s.set_nodelay(true).unwrap();
-        let req = ConnectRequest {
-            time_out: 30000,
-            passwd: vec![0; 16],
-            ..Default::default()
-        };
-        let mut out = Vec::new();
-        write_frame(&mut out, &to_vec(&req));
-        s.write_all(&out).unwrap();
-        let mut me = Session {
-            s,
-            buf: Vec::new(),
-            start: 0,
-        };
-        me.read_frames(1);
-        me
+        let (s, buf) = RawSession::connect(port, 30000).unwrap().into_parts();
+        // Reads wait as long as the server takes.
+        s.set_read_timeout(None).unwrap();
+        Session { s, buf, start: 0 }
     }
 
     fn send(&mut self, xid: i32, opcode: i32, body: &impl Encode, out: &mut Vec<u8>) {
@@ -226,13 +214,7 @@ fn throughput(peer: &Peer, ops: usize, window: usize) -> (f64, f64) {
         &CreateRequest {
             path: "/bench".into(),
             data: Some(vec![7u8; 100]),
-            acl: vec![Acl {
-                perms: 31,
-                id: Id {
-                    scheme: "world".into(),
-                    id: "anyone".into(),
-                },
-            }],
+            acl: open_acl_unsafe(),
             flags: 0,
         },
         &mut out,
@@ -272,13 +254,7 @@ fn clock_ticks_per_sec() -> f64 {
 
 fn memory_with_nodes(peer: &Peer, nodes: usize) -> u64 {
     let mut s = Session::open(peer.port);
-    let acl = vec![Acl {
-        perms: 31,
-        id: Id {
-            scheme: "world".into(),
-            id: "anyone".into(),
-        },
-    }];
+    let acl = open_acl_unsafe();
     let mut out = Vec::new();
     s.send(
         1,

@@ -133,15 +133,8 @@ fn srvr(v: &ServerView<'_>, with_clients: bool) -> String {
     if with_clients {
         s.push_str("Clients:\n");
         for c in &v.conns {
-            let _ = writeln!(
-                s,
-                " {}[{}](queued={},recved={},sent={})",
-                java_addr(&c.peer),
-                u8::from(c.session.is_some()),
-                c.queued,
-                c.received,
-                c.sent
-            );
+            conn_head(&mut s, c);
+            s.push_str(")\n");
         }
         s.push('\n');
     }
@@ -162,18 +155,24 @@ fn srvr(v: &ServerView<'_>, with_clients: bool) -> String {
     s
 }
 
+/// ` /127.0.0.1:4711[1](queued=0,recved=3,sent=3`: how `stat` and `cons`
+/// begin a connection's line.
+fn conn_head(s: &mut String, c: &ConnView) {
+    let _ = write!(
+        s,
+        " {}[{}](queued={},recved={},sent={}",
+        java_addr(&c.peer),
+        u8::from(c.session.is_some()),
+        c.queued,
+        c.received,
+        c.sent
+    );
+}
+
 fn cons(v: &ServerView<'_>) -> String {
     let mut s = String::new();
     for c in &v.conns {
-        let _ = write!(
-            s,
-            " {}[{}](queued={},recved={},sent={}",
-            java_addr(&c.peer),
-            u8::from(c.session.is_some()),
-            c.queued,
-            c.received,
-            c.sent
-        );
+        conn_head(&mut s, c);
         if let Some(sid) = c.session {
             let _ = write!(
                 s,

@@ -4,13 +4,13 @@
 //! the reply headers (error and zxid), the bodies (times aside) and the watch
 //! events each session receives must be identical.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::time::Duration;
 
-use testkit::{ApacheOptions, ApacheZk};
+use testkit::{raw, ApacheOptions, ApacheZk};
 use zkrs_proto::consts::{create_flags, op, perms};
-use zkrs_proto::jute::{Decode, Encode, Reader};
+use zkrs_proto::jute::{Decode, Reader};
 use zkrs_proto::records::*;
 use zkrs_proto::request::{decode_multi_results, MultiOp, MultiResult, Request};
 use zkrs_server::core::processor::{Output, Processor, ProcessorOptions};
@@ -28,16 +28,11 @@ impl Raw {
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
         let req = ConnectRequest {
-            protocol_version: 0,
-            last_zxid_seen: 0,
             time_out: 30000,
-            session_id: 0,
             passwd: vec![0; 16],
-            read_only: false,
+            ..Default::default()
         };
-        let mut frame = Vec::new();
-        zkrs_proto::frame::write_frame(&mut frame, &zkrs_proto::jute::to_vec(&req));
-        stream.write_all(&frame).unwrap();
+        stream.write_all(&raw::connect_frame(&req)).unwrap();
         let mut raw = Raw { stream, session: 0 };
         let resp: ConnectResponse =
             zkrs_proto::jute::from_slice(&raw.read_frame().expect("handshake")).unwrap();
@@ -46,20 +41,13 @@ impl Raw {
     }
 
     fn send(&mut self, xid: i32, opcode: i32, body: &[u8]) {
-        let mut payload = Vec::new();
-        RequestHeader { xid, op: opcode }.encode(&mut payload);
-        payload.extend_from_slice(body);
-        let mut frame = Vec::new();
-        zkrs_proto::frame::write_frame(&mut frame, &payload);
-        self.stream.write_all(&frame).unwrap();
+        self.stream
+            .write_all(&raw::request_frame(xid, opcode, body))
+            .unwrap();
     }
 
     fn read_frame(&mut self) -> Option<Vec<u8>> {
-        let mut len = [0u8; 4];
-        self.stream.read_exact(&mut len).ok()?;
-        let mut buf = vec![0u8; i32::from_be_bytes(len) as usize];
-        self.stream.read_exact(&mut buf).ok()?;
-        Some(buf)
+        raw::read_frame(&mut self.stream).ok()
     }
 
     /// Reads until the reply to `xid`: the events before it, the reply
@@ -85,8 +73,7 @@ impl Raw {
         self.stream
             .set_read_timeout(Some(Duration::from_secs(3)))
             .unwrap();
-        let mut b = [0u8; 1];
-        matches!(self.stream.read(&mut b), Ok(0) | Err(_))
+        raw::is_closed(&mut self.stream)
     }
 }
 
@@ -251,20 +238,14 @@ impl Side for Ours {
 }
 
 fn acl(perms: i32, scheme: &str, id: &str) -> Vec<Acl> {
-    vec![Acl {
-        perms,
-        id: Id {
-            scheme: scheme.into(),
-            id: id.into(),
-        },
-    }]
+    vec![Acl::new(perms, scheme, id)]
 }
 
 fn create(path: &str, flags: i32) -> Request {
     Request::Create2(CreateRequest {
         path: path.into(),
         data: Some(path.as_bytes().to_vec()),
-        acl: acl(perms::ALL, "world", "anyone"),
+        acl: open_acl_unsafe(),
         flags,
     })
 }
@@ -368,13 +349,13 @@ fn script() -> Vec<(usize, Request)> {
                 MultiOp::Create(CreateRequest {
                     path: "/m".into(),
                     data: None,
-                    acl: acl(31, "world", "anyone"),
+                    acl: open_acl_unsafe(),
                     flags: 0,
                 }),
                 MultiOp::Create2(CreateRequest {
                     path: "/m/c-".into(),
                     data: None,
-                    acl: acl(31, "world", "anyone"),
+                    acl: open_acl_unsafe(),
                     flags: 2,
                 }),
                 MultiOp::SetData(SetDataRequest {
@@ -473,7 +454,7 @@ fn script() -> Vec<(usize, Request)> {
             1,
             Request::SetAcl(SetAclRequest {
                 path: "/ip2".into(),
-                acl: acl(31, "world", "anyone"),
+                acl: open_acl_unsafe(),
                 version: -1,
             }),
         ),
@@ -481,7 +462,7 @@ fn script() -> Vec<(usize, Request)> {
             0,
             Request::SetAcl(SetAclRequest {
                 path: "/pub".into(),
-                acl: acl(31, "world", "anyone"),
+                acl: open_acl_unsafe(),
                 version: 4,
             }),
         ),
@@ -490,7 +471,7 @@ fn script() -> Vec<(usize, Request)> {
             0,
             Request::SetAcl(SetAclRequest {
                 path: "/pub".into(),
-                acl: acl(31, "world", "anyone"),
+                acl: open_acl_unsafe(),
                 version: 0,
             }),
         ),
@@ -605,7 +586,7 @@ fn script() -> Vec<(usize, Request)> {
             Request::CreateTtl(CreateTtlRequest {
                 path: "/t".into(),
                 data: None,
-                acl: acl(31, "world", "anyone"),
+                acl: open_acl_unsafe(),
                 flags: 5,
                 ttl: 60000,
             }),
@@ -615,7 +596,7 @@ fn script() -> Vec<(usize, Request)> {
             Request::CreateTtl(CreateTtlRequest {
                 path: "/t2".into(),
                 data: None,
-                acl: acl(31, "world", "anyone"),
+                acl: open_acl_unsafe(),
                 flags: 5,
                 ttl: 0,
             }),
@@ -625,7 +606,7 @@ fn script() -> Vec<(usize, Request)> {
             Request::CreateTtl(CreateTtlRequest {
                 path: "/t2".into(),
                 data: None,
-                acl: acl(31, "world", "anyone"),
+                acl: open_acl_unsafe(),
                 flags: 0,
                 ttl: 10,
             }),
@@ -636,7 +617,7 @@ fn script() -> Vec<(usize, Request)> {
             Request::CreateContainer(CreateRequest {
                 path: "/c".into(),
                 data: None,
-                acl: acl(31, "world", "anyone"),
+                acl: open_acl_unsafe(),
                 flags: 4,
             }),
         ),
@@ -648,20 +629,20 @@ fn script() -> Vec<(usize, Request)> {
                 MultiOp::CreateContainer(CreateRequest {
                     path: "/mc".into(),
                     data: None,
-                    acl: acl(31, "world", "anyone"),
+                    acl: open_acl_unsafe(),
                     flags: 4,
                 }),
                 MultiOp::CreateTtl(CreateTtlRequest {
                     path: "/mt".into(),
                     data: None,
-                    acl: acl(31, "world", "anyone"),
+                    acl: open_acl_unsafe(),
                     flags: 5,
                     ttl: 60000,
                 }),
                 MultiOp::Create(CreateRequest {
                     path: "/mc/e".into(),
                     data: None,
-                    acl: acl(31, "world", "anyone"),
+                    acl: open_acl_unsafe(),
                     flags: 1,
                 }),
             ]),
@@ -696,7 +677,7 @@ fn script() -> Vec<(usize, Request)> {
             Request::CreateContainer(CreateRequest {
                 path: "/cf0".into(),
                 data: None,
-                acl: acl(31, "world", "anyone"),
+                acl: open_acl_unsafe(),
                 flags: 0,
             }),
         ),
@@ -706,7 +687,7 @@ fn script() -> Vec<(usize, Request)> {
             Request::CreateTtl(CreateTtlRequest {
                 path: "/tf6".into(),
                 data: None,
-                acl: acl(31, "world", "anyone"),
+                acl: open_acl_unsafe(),
                 flags: 6,
                 ttl: 100,
             }),
@@ -780,7 +761,7 @@ fn script() -> Vec<(usize, Request)> {
                 MultiOp::Create(CreateRequest {
                     path: "/never".into(),
                     data: None,
-                    acl: acl(31, "world", "anyone"),
+                    acl: open_acl_unsafe(),
                     flags: 0,
                 }),
             ]),

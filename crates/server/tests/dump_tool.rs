@@ -4,7 +4,7 @@
 use std::process::{Command, Output};
 
 use testkit::TempDir;
-use zkrs_proto::records::{Acl, Id, Stat};
+use zkrs_proto::records::{open_acl_unsafe, Stat};
 use zkrs_server::core::storage::{Storage, Txn, TxnRecord};
 use zkrs_server::storage::{write_snapshot_file, DataDirs, LogOptions, SnapshotWriter, TxnLog};
 
@@ -19,16 +19,6 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn anyone() -> Vec<Acl> {
-    vec![Acl {
-        perms: 31,
-        id: Id {
-            scheme: "world".into(),
-            id: "anyone".into(),
-        },
-    }]
-}
-
 fn create(zxid: i64, path: &str) -> TxnRecord {
     TxnRecord {
         session: 0x1000a3f00000001,
@@ -38,7 +28,7 @@ fn create(zxid: i64, path: &str) -> TxnRecord {
         txn: Txn::Create {
             path: path.into(),
             data: Some(b"abc".to_vec()),
-            acl: anyone(),
+            acl: open_acl_unsafe(),
             ephemeral_owner: 0,
         },
     }
@@ -113,7 +103,7 @@ fn dump_snapshot_prints_sessions_and_nodes() {
     let dirs = DataDirs::open(tmp.path(), None).unwrap();
     let mut w = SnapshotWriter::new(0x1a3);
     w.session(0x1000a3f00000001, 30_000);
-    let acl = w.acl_list(&anyone());
+    let acl = w.acl_list(&open_acl_unsafe());
     let stat = Stat {
         czxid: 0x1a0,
         mzxid: 0x1a1,

@@ -22,16 +22,6 @@ use zkrs_proto::request::{encode_multi, MultiOp};
 
 const ZKSERVER: &str = env!("CARGO_BIN_EXE_zkserver");
 
-fn open_acl() -> Vec<Acl> {
-    vec![Acl {
-        perms: 31,
-        id: Id {
-            scheme: "world".into(),
-            id: "anyone".into(),
-        },
-    }]
-}
-
 fn write_config(dir: &Path, extra: &str) -> PathBuf {
     let data = dir.join("data");
     let cfg = dir.join("zoo.cfg");
@@ -146,7 +136,7 @@ fn create(s: &mut RawSession, path: &str, data: &[u8], flags: i32) -> (i32, i64)
             &CreateRequest {
                 path: path.into(),
                 data: Some(data.to_vec()),
-                acl: open_acl(),
+                acl: open_acl_unsafe(),
                 flags,
             },
         )
@@ -201,7 +191,7 @@ fn writer(port: u16, prefix: String) -> Acked {
     let parent = CreateRequest {
         path: prefix.clone(),
         data: Some(Vec::new()),
-        acl: open_acl(),
+        acl: open_acl_unsafe(),
         flags: 0,
     };
     match s
@@ -230,7 +220,7 @@ fn writer(port: u16, prefix: String) -> Acked {
                 let body = CreateRequest {
                     path: p.clone(),
                     data: Some(k.to_string().into_bytes()),
-                    acl: open_acl(),
+                    acl: open_acl_unsafe(),
                     flags: 0,
                 };
                 (vec![p], s.call(op::CREATE, &body))
@@ -265,7 +255,7 @@ fn writer(port: u16, prefix: String) -> Acked {
                         MultiOp::Create(CreateRequest {
                             path: (*p).clone(),
                             data: Some(b"m".to_vec()),
-                            acl: open_acl(),
+                            acl: open_acl_unsafe(),
                             flags: 0,
                         })
                     })

@@ -1,47 +1,24 @@
 //! Four-letter words answer in Apache ZooKeeper's formats: the same lines and
 //! keys as Apache's answer to the same word, values aside.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::time::Duration;
+use std::io::Write;
 
+use testkit::raw::RawSession;
 use testkit::{four_letter, ApacheOptions, ApacheZk, TempDir, ZkServerProcess};
-use zkrs_proto::frame::write_frame;
-use zkrs_proto::jute::{from_slice, to_vec};
-use zkrs_proto::records::{ConnectRequest, ConnectResponse, ExistsRequest, RequestHeader};
+use zkrs_proto::consts::op;
+use zkrs_proto::records::ExistsRequest;
 
-fn read_frame(s: &mut TcpStream) -> Vec<u8> {
-    let mut len = [0u8; 4];
-    s.read_exact(&mut len).unwrap();
-    let mut buf = vec![0u8; i32::from_be_bytes(len) as usize];
-    s.read_exact(&mut buf).unwrap();
-    buf
-}
-
-/// A session that has set an exist watch on `/nothere`; returns its
-/// connection (keep it open) and session id.
-fn watching_session(port: u16) -> (TcpStream, i64) {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut out = Vec::new();
-    let hello = ConnectRequest {
-        time_out: 30_000,
-        passwd: vec![0; 16],
-        ..Default::default()
-    };
-    write_frame(&mut out, &to_vec(&hello));
-    s.write_all(&out).unwrap();
-    let resp = from_slice::<ConnectResponse>(&read_frame(&mut s)).unwrap();
-    let mut body = to_vec(&RequestHeader { xid: 1, op: 3 });
-    body.extend(to_vec(&ExistsRequest {
+/// A session that has set an exist watch on `/nothere`; returns it (keep it
+/// open) and its id.
+fn watching_session(port: u16) -> (RawSession, i64) {
+    let mut s = RawSession::connect(port, 30_000).unwrap();
+    let exists = ExistsRequest {
         path: "/nothere".into(),
         watch: true,
-    }));
-    let mut out = Vec::new();
-    write_frame(&mut out, &body);
-    s.write_all(&out).unwrap();
-    read_frame(&mut s);
-    (s, resp.session_id)
+    };
+    s.call(op::EXISTS, &exists).unwrap();
+    let id = s.session_id;
+    (s, id)
 }
 
 /// The keys of `key: value`, `key=value` or `key\tvalue` lines.

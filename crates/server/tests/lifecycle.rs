@@ -2,45 +2,35 @@
 //! configuration handling and its graceful stop on SIGTERM, and many
 //! concurrent sessions on the one event loop.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use testkit::raw::{connect_frame, is_closed, read_frame, request_frame};
 use testkit::{four_letter, TempDir, ZkServerProcess};
-use zkrs_proto::frame::write_frame;
 use zkrs_proto::jute::{from_slice, to_vec};
 use zkrs_proto::jute::{Decode, Encode, Reader};
 use zkrs_proto::records::{
-    Acl, ConnectRequest, ConnectResponse, CreateRequest, ExistsRequest, Id, ReplyHeader,
-    RequestHeader, WatcherEvent,
+    open_acl_unsafe, ConnectRequest, ConnectResponse, CreateRequest, ExistsRequest, ReplyHeader,
+    WatcherEvent,
 };
 use zkrs_server::config::Whitelist;
 use zkrs_server::{Server, ServerConfig};
 
-fn connect_frame() -> Vec<u8> {
-    let req = ConnectRequest {
-        time_out: 30_000,
+/// The handshake of a new session asking for this timeout.
+fn hello(timeout_ms: i32) -> Vec<u8> {
+    connect_frame(&ConnectRequest {
+        time_out: timeout_ms,
         passwd: vec![0; 16],
         ..Default::default()
-    };
-    let mut out = Vec::new();
-    write_frame(&mut out, &to_vec(&req));
-    out
-}
-
-fn read_frame(s: &mut TcpStream) -> std::io::Result<Vec<u8>> {
-    let mut len = [0u8; 4];
-    s.read_exact(&mut len)?;
-    let mut buf = vec![0u8; i32::from_be_bytes(len) as usize];
-    s.read_exact(&mut buf)?;
-    Ok(buf)
+    })
 }
 
 fn open_session(port: u16) -> (TcpStream, ConnectResponse) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(&connect_frame()).unwrap();
+    s.write_all(&hello(30_000)).unwrap();
     let resp = from_slice::<ConnectResponse>(&read_frame(&mut s).unwrap()).unwrap();
     (s, resp)
 }
@@ -70,8 +60,7 @@ fn embedded_server_starts_serves_and_stops() {
     assert_eq!(resp.time_out, 5000);
     handle.stop().unwrap();
     // The session's connection is closed and nobody listens any more.
-    let mut b = [0u8; 1];
-    assert!(matches!(s.read(&mut b), Ok(0) | Err(_)));
+    assert!(is_closed(&mut s));
     assert!(TcpStream::connect(addr).is_err());
 }
 
@@ -96,8 +85,7 @@ fn sigterm_stops_the_binary_gracefully() {
     let (mut s, _) = open_session(srv.port());
     let status = srv.terminate().expect("it was running");
     assert!(status.success(), "{status:?}");
-    let mut b = [0u8; 1];
-    assert!(matches!(s.read(&mut b), Ok(0) | Err(_)));
+    assert!(is_closed(&mut s));
 }
 
 #[test]
@@ -170,7 +158,7 @@ fn ten_thousand_concurrent_sessions() {
     std::fs::write(&cfg, "maxClientCnxns=0\nmaxSessionTimeout=120000\n").unwrap();
     let srv = ZkServerProcess::start(env!("CARGO_BIN_EXE_zkserver"), &[cfg.to_str().unwrap()]);
     let started = Instant::now();
-    let hello = connect_frame();
+    let handshake = hello(30_000);
     let mut conns = Vec::with_capacity(N);
     // Connect in batches: write every handshake of a batch, then read them.
     for _ in 0..N / 500 {
@@ -178,7 +166,7 @@ fn ten_thousand_concurrent_sessions() {
             .map(|_| {
                 let mut s = TcpStream::connect(("127.0.0.1", srv.port())).unwrap();
                 s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-                s.write_all(&hello).unwrap();
+                s.write_all(&handshake).unwrap();
                 s
             })
             .collect();
@@ -188,8 +176,7 @@ fn ten_thousand_concurrent_sessions() {
             conns.push(s);
         }
     }
-    let mut ping = Vec::new();
-    write_frame(&mut ping, &to_vec(&RequestHeader { xid: -2, op: 11 }));
+    let ping = request_frame(-2, 11, &[]);
     for s in conns.iter_mut() {
         s.write_all(&ping).unwrap();
     }
@@ -235,16 +222,15 @@ fn max_client_cnxns_is_enforced_per_address() {
     third
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    let _ = third.write_all(&connect_frame());
-    let mut b = [0u8; 1];
-    assert!(matches!(third.read(&mut b), Ok(0) | Err(_)));
+    let _ = third.write_all(&hello(30_000));
+    assert!(is_closed(&mut third));
     drop(first);
     // The server notices the close on its next loop turn.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        let _ = s.write_all(&connect_frame());
+        let _ = s.write_all(&hello(30_000));
         if let Ok(frame) = read_frame(&mut s) {
             assert_ne!(from_slice::<ConnectResponse>(&frame).unwrap().session_id, 0);
             break;
@@ -256,11 +242,7 @@ fn max_client_cnxns_is_enforced_per_address() {
 }
 
 fn request(s: &mut TcpStream, xid: i32, op: i32, body: &impl Encode) {
-    let mut payload = to_vec(&RequestHeader { xid, op });
-    body.encode(&mut payload);
-    let mut out = Vec::new();
-    write_frame(&mut out, &payload);
-    s.write_all(&out).unwrap();
+    s.write_all(&request_frame(xid, op, &to_vec(body))).unwrap();
 }
 
 /// A session whose client goes silent expires on the tick after its timeout:
@@ -279,21 +261,13 @@ fn silent_sessions_expire_on_tick_buckets() {
     quiet
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    let mut hello = connect_frame_with(1);
-    quiet.write_all(&hello).unwrap();
+    quiet.write_all(&hello(1)).unwrap();
     let session = from_slice::<ConnectResponse>(&read_frame(&mut quiet).unwrap()).unwrap();
     assert_eq!(session.time_out, 200);
-    let acl = vec![Acl {
-        perms: 31,
-        id: Id {
-            scheme: "world".into(),
-            id: "anyone".into(),
-        },
-    }];
     let create = CreateRequest {
         path: "/eph".into(),
         data: None,
-        acl,
+        acl: open_acl_unsafe(),
         flags: 1,
     };
     request(&mut quiet, 1, 1, &create);
@@ -306,16 +280,7 @@ fn silent_sessions_expire_on_tick_buckets() {
 
     // The watcher keeps its own, longer session alive with pings.
     let mut watcher = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let mut long = Vec::new();
-    write_frame(
-        &mut long,
-        &to_vec(&ConnectRequest {
-            time_out: 2000,
-            passwd: vec![0; 16],
-            ..Default::default()
-        }),
-    );
-    watcher.write_all(&long).unwrap();
+    watcher.write_all(&hello(2000)).unwrap();
     watcher
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
@@ -340,37 +305,19 @@ fn silent_sessions_expire_on_tick_buckets() {
     assert!(waited >= Duration::from_millis(150), "{waited:?}");
     assert!(waited < Duration::from_millis(1500), "{waited:?}");
     // The quiet connection was closed; reattaching finds the session expired.
-    let mut b = [0u8; 1];
-    assert!(matches!(quiet.read(&mut b), Ok(0) | Err(_)));
+    assert!(is_closed(&mut quiet));
     let mut again = TcpStream::connect(("127.0.0.1", port)).unwrap();
     again
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
-    hello.clear();
-    write_frame(
-        &mut hello,
-        &to_vec(&ConnectRequest {
-            time_out: 200,
-            session_id: session.session_id,
-            passwd: session.passwd.clone(),
-            ..Default::default()
-        }),
-    );
-    again.write_all(&hello).unwrap();
+    let resume = connect_frame(&ConnectRequest {
+        time_out: 200,
+        session_id: session.session_id,
+        passwd: session.passwd.clone(),
+        ..Default::default()
+    });
+    again.write_all(&resume).unwrap();
     let resp = from_slice::<ConnectResponse>(&read_frame(&mut again).unwrap()).unwrap();
     assert_eq!((resp.session_id, resp.time_out), (0, 0));
     handle.stop().unwrap();
-}
-
-fn connect_frame_with(timeout_ms: i32) -> Vec<u8> {
-    let mut out = Vec::new();
-    write_frame(
-        &mut out,
-        &to_vec(&ConnectRequest {
-            time_out: timeout_ms,
-            passwd: vec![0; 16],
-            ..Default::default()
-        }),
-    );
-    out
 }

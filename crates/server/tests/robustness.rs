@@ -2,14 +2,15 @@
 //! lengths, truncated frames, unknown opcodes. Each costs at most the
 //! offending connection; the server keeps serving everyone else.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::time::Duration;
 
+use testkit::raw::{connect_frame, is_closed, read_frame, request_frame};
 use testkit::{four_letter, ZkServerProcess};
 use zkrs_proto::frame::write_frame;
 use zkrs_proto::jute::{from_slice, to_vec, Reader};
-use zkrs_proto::records::{ConnectRequest, ConnectResponse, ReplyHeader, RequestHeader};
+use zkrs_proto::records::{ConnectRequest, ConnectResponse, ReplyHeader};
 use zkrs_proto::Decode;
 
 fn server() -> ZkServerProcess {
@@ -22,32 +23,25 @@ fn connect(port: u16) -> TcpStream {
     s
 }
 
-fn read_frame(s: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut len = [0u8; 4];
-    s.read_exact(&mut len).ok()?;
-    let mut buf = vec![0u8; i32::from_be_bytes(len) as usize];
-    s.read_exact(&mut buf).ok()?;
-    Some(buf)
+/// A request for a new session with this timeout.
+fn new_session(timeout_ms: i32) -> ConnectRequest {
+    ConnectRequest {
+        time_out: timeout_ms,
+        passwd: vec![0; 16],
+        ..Default::default()
+    }
 }
 
-/// True when the server closed the connection (EOF or reset).
-fn closed(s: &mut TcpStream) -> bool {
-    let mut b = [0u8; 1];
-    matches!(s.read(&mut b), Ok(0) | Err(_))
+/// Connects and sends `req`: the connection and the server's answer.
+fn attach(port: u16, req: &ConnectRequest) -> (TcpStream, ConnectResponse) {
+    let mut s = connect(port);
+    s.write_all(&connect_frame(req)).unwrap();
+    let resp = from_slice::<ConnectResponse>(&read_frame(&mut s).unwrap()).unwrap();
+    (s, resp)
 }
 
 fn handshake(port: u16) -> (TcpStream, ConnectResponse) {
-    let mut s = connect(port);
-    let req = ConnectRequest {
-        time_out: 10000,
-        passwd: vec![0; 16],
-        ..Default::default()
-    };
-    let mut out = Vec::new();
-    write_frame(&mut out, &to_vec(&req));
-    s.write_all(&out).unwrap();
-    let resp = from_slice::<ConnectResponse>(&read_frame(&mut s).unwrap()).unwrap();
-    (s, resp)
+    attach(port, &new_session(10000))
 }
 
 fn still_serves(port: u16) {
@@ -61,7 +55,7 @@ fn garbage_before_the_handshake_closes_that_connection_only() {
     let mut s = connect(srv.port());
     s.write_all(&[0, 0, 0, 8, 1, 2]).unwrap();
     s.write_all(&[3, 4, 5, 6, 7, 8]).unwrap();
-    assert!(closed(&mut s));
+    assert!(is_closed(&mut s));
     still_serves(srv.port());
 }
 
@@ -71,11 +65,11 @@ fn oversize_and_negative_lengths_close_the_connection() {
     for len in [i32::MAX, 0x100000 + 1, -5] {
         let mut s = connect(srv.port());
         s.write_all(&len.to_be_bytes()).unwrap();
-        assert!(closed(&mut s), "length {len}");
+        assert!(is_closed(&mut s), "length {len}");
     }
     let (mut s, _) = handshake(srv.port());
     s.write_all(&(64i32 << 20).to_be_bytes()).unwrap();
-    assert!(closed(&mut s));
+    assert!(is_closed(&mut s));
     still_serves(srv.port());
 }
 
@@ -94,18 +88,14 @@ fn truncated_frames_and_abrupt_closes_are_harmless() {
 fn unknown_opcode_gets_unimplemented_and_a_closed_connection_as_apache_does() {
     let srv = server();
     let (mut s, first) = handshake(srv.port());
-    let mut body = to_vec(&RequestHeader { xid: 7, op: 999 });
-    body.extend_from_slice(b"whatever");
-    let mut out = Vec::new();
-    write_frame(&mut out, &body);
-    s.write_all(&out).unwrap();
+    s.write_all(&request_frame(7, 999, b"whatever")).unwrap();
     let f = read_frame(&mut s).expect("a reply to the unknown opcode");
     let h = ReplyHeader::decode(&mut Reader::new(&f)).unwrap();
     assert_eq!(
         (h.xid, h.zxid, h.err),
         (7, -1, zkrs_proto::errors::ZUNIMPLEMENTED)
     );
-    assert!(closed(&mut s));
+    assert!(is_closed(&mut s));
     // The session itself survives: the client may reconnect to it.
     let mut s = connect(srv.port());
     let req = ConnectRequest {
@@ -114,9 +104,8 @@ fn unknown_opcode_gets_unimplemented_and_a_closed_connection_as_apache_does() {
         passwd: first.passwd.clone(),
         ..Default::default()
     };
-    let mut out = Vec::new();
-    write_frame(&mut out, &to_vec(&req));
-    write_frame(&mut out, &to_vec(&RequestHeader { xid: -2, op: 11 }));
+    let mut out = connect_frame(&req);
+    out.extend(request_frame(-2, 11, &[]));
     s.write_all(&out).unwrap();
     let resp = from_slice::<ConnectResponse>(&read_frame(&mut s).unwrap()).unwrap();
     assert_eq!(resp.session_id, first.session_id);
@@ -129,36 +118,22 @@ fn unknown_opcode_gets_unimplemented_and_a_closed_connection_as_apache_does() {
 fn wrong_password_gets_an_expired_session() {
     let srv = server();
     let (_s, first) = handshake(srv.port());
-    let mut s = connect(srv.port());
     let req = ConnectRequest {
-        time_out: 10000,
         session_id: first.session_id,
         passwd: vec![1; 16],
-        ..Default::default()
+        ..new_session(10000)
     };
-    let mut out = Vec::new();
-    write_frame(&mut out, &to_vec(&req));
-    s.write_all(&out).unwrap();
-    let resp = from_slice::<ConnectResponse>(&read_frame(&mut s).unwrap()).unwrap();
+    let (mut s, resp) = attach(srv.port(), &req);
     assert_eq!(resp.time_out, 0);
     assert_eq!(resp.session_id, 0);
-    assert!(closed(&mut s));
+    assert!(is_closed(&mut s));
 }
 
 #[test]
 fn timeouts_are_negotiated_into_the_configured_range() {
     let srv = server();
     for (asked, got) in [(100, 4000), (10_000, 10_000), (1_000_000, 40_000)] {
-        let mut s = connect(srv.port());
-        let req = ConnectRequest {
-            time_out: asked,
-            passwd: vec![0; 16],
-            ..Default::default()
-        };
-        let mut out = Vec::new();
-        write_frame(&mut out, &to_vec(&req));
-        s.write_all(&out).unwrap();
-        let resp = from_slice::<ConnectResponse>(&read_frame(&mut s).unwrap()).unwrap();
+        let (_s, resp) = attach(srv.port(), &new_session(asked));
         assert_eq!(resp.time_out, got, "asked {asked}");
     }
 }
@@ -183,11 +158,7 @@ fn the_read_only_byte_is_answered_as_apache_answers_it() {
     let srv = server();
     for (sent, expected_len) in [(None, 36), (Some(0u8), 37), (Some(1u8), 37)] {
         let mut s = connect(srv.port());
-        let mut payload = to_vec(&ConnectRequest {
-            time_out: 10000,
-            passwd: vec![0; 16],
-            ..Default::default()
-        });
+        let mut payload = to_vec(&new_session(10000));
         payload.pop();
         payload.extend(sent);
         let mut out = Vec::new();
@@ -216,7 +187,7 @@ fn rss_kib(pid: u32) -> u64 {
 /// once the client reads, every answer arrives in order.
 #[test]
 fn a_client_that_does_not_read_is_paused_not_buffered_without_bound() {
-    use zkrs_proto::records::{Acl, CreateRequest, GetDataRequest, Id};
+    use zkrs_proto::records::{open_acl_unsafe, CreateRequest, GetDataRequest};
     const REQUESTS: i32 = 400;
     const SIZE: usize = 100_000;
     let srv = server();
@@ -224,20 +195,10 @@ fn a_client_that_does_not_read_is_paused_not_buffered_without_bound() {
     let create = CreateRequest {
         path: "/big".into(),
         data: Some(vec![7; SIZE]),
-        acl: vec![Acl {
-            perms: 31,
-            id: Id {
-                scheme: "world".into(),
-                id: "anyone".into(),
-            },
-        }],
+        acl: open_acl_unsafe(),
         flags: 0,
     };
-    let mut body = to_vec(&RequestHeader { xid: 1, op: 1 });
-    body.extend(to_vec(&create));
-    let mut out = Vec::new();
-    write_frame(&mut out, &body);
-    s.write_all(&out).unwrap();
+    s.write_all(&request_frame(1, 1, &to_vec(&create))).unwrap();
     read_frame(&mut s).unwrap();
     let before = rss_kib(srv.pid().unwrap());
 
@@ -245,15 +206,11 @@ fn a_client_that_does_not_read_is_paused_not_buffered_without_bound() {
     // reading and the socket fills up.
     let mut requests = Vec::new();
     for xid in 0..REQUESTS {
-        let mut body = to_vec(&RequestHeader {
-            xid: xid + 2,
-            op: 4,
-        });
-        body.extend(to_vec(&GetDataRequest {
+        let get = GetDataRequest {
             path: "/big".into(),
             watch: false,
-        }));
-        write_frame(&mut requests, &body);
+        };
+        requests.extend(request_frame(xid + 2, 4, &to_vec(&get)));
     }
     let mut writer = s.try_clone().unwrap();
     let sender = std::thread::spawn(move || writer.write_all(&requests).is_ok());
@@ -286,7 +243,7 @@ fn silent_connections_without_a_session_are_closed() {
     let srv = ZkServerProcess::start(env!("CARGO_BIN_EXE_zkserver"), &[cfg.to_str().unwrap()]);
     let started = std::time::Instant::now();
     let mut s = connect(srv.port());
-    assert!(closed(&mut s));
+    assert!(is_closed(&mut s));
     let waited = started.elapsed();
     assert!(waited >= Duration::from_millis(300), "{waited:?}");
     assert!(waited < Duration::from_secs(3), "{waited:?}");

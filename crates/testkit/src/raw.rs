@@ -9,6 +9,41 @@ use zkrs_proto::frame::write_frame;
 use zkrs_proto::jute::{to_vec, Decode, Encode, Reader};
 use zkrs_proto::records::{ConnectRequest, ConnectResponse, ReplyHeader, RequestHeader};
 
+/// Reads one length-prefixed frame straight off a blocking stream. Nothing
+/// is read ahead, so the stream can still be watched for its close.
+pub fn read_frame(s: &mut impl Read) -> io::Result<Vec<u8>> {
+    let mut len = [0u8; 4];
+    s.read_exact(&mut len)?;
+    let len = usize::try_from(i32::from_be_bytes(len))
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "negative length"))?;
+    let mut buf = vec![0u8; len];
+    s.read_exact(&mut buf)?;
+    Ok(buf)
+}
+
+/// The frame of a handshake: `req` behind its length.
+pub fn connect_frame(req: &ConnectRequest) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_frame(&mut out, &to_vec(req));
+    out
+}
+
+/// A request frame: length, header, then `body` as it is.
+pub fn request_frame(xid: i32, opcode: i32, body: &[u8]) -> Vec<u8> {
+    let mut payload = to_vec(&RequestHeader { xid, op: opcode });
+    payload.extend_from_slice(body);
+    let mut out = Vec::new();
+    write_frame(&mut out, &payload);
+    out
+}
+
+/// Whether the peer has closed the connection: the next read ends or fails
+/// (within the stream's read timeout).
+pub fn is_closed(s: &mut TcpStream) -> bool {
+    let mut b = [0u8; 1];
+    matches!(s.read(&mut b), Ok(0) | Err(_))
+}
+
 /// One connection with its session.
 pub struct RawSession {
     stream: TcpStream,
@@ -90,9 +125,7 @@ impl RawSession {
             passwd: passwd.to_vec(),
             ..Default::default()
         };
-        let mut out = Vec::new();
-        write_frame(&mut out, &to_vec(&req));
-        me.stream.write_all(&out)?;
+        me.stream.write_all(&connect_frame(&req))?;
         let frame = me.read_frame()?;
         let resp = ConnectResponse::decode(&mut Reader::new(&frame))
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{e:?}")))?;
@@ -120,11 +153,7 @@ impl RawSession {
     pub fn send_raw(&mut self, opcode: i32, body: &[u8]) -> io::Result<i32> {
         let xid = self.next_xid;
         self.next_xid += 1;
-        let mut payload = to_vec(&RequestHeader { xid, op: opcode });
-        payload.extend_from_slice(body);
-        let mut out = Vec::new();
-        write_frame(&mut out, &payload);
-        self.stream.write_all(&out)?;
+        self.stream.write_all(&request_frame(xid, opcode, body))?;
         Ok(xid)
     }
 

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{unbounded, Receiver};
 use testkit::ApacheZk;
 use zkrs_client::*;
-use zkrs_proto::consts::perms;
 use zkrs_proto::errors::ZOK;
 
 /// One Apache server shared by the tests of a binary that run at the same
@@ -25,15 +24,7 @@ pub fn shared_apache() -> Arc<ApacheZk> {
 
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
-pub fn open_acl() -> Vec<Acl> {
-    vec![Acl {
-        perms: perms::ALL,
-        id: Id {
-            scheme: "world".into(),
-            id: "anyone".into(),
-        },
-    }]
-}
+pub use zkrs_proto::records::open_acl_unsafe;
 
 /// A global watcher that forwards every event to the returned channel.
 pub fn channel_watcher() -> (Watcher, Receiver<WatchEvent>) {
@@ -83,7 +74,7 @@ pub fn create(c: &Client, path: &str, data: &[u8]) -> OpResult {
         Op::Create {
             path: path.into(),
             data: Some(data.to_vec()),
-            acl: open_acl(),
+            acl: open_acl_unsafe(),
             mode: 0,
             ttl: -1,
             with_stat: false,

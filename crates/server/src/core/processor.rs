@@ -593,13 +593,22 @@ pub(super) fn reply(out: &mut Vec<Output>, session: i64, xid: i32, zxid: i64, er
     out.push(Output::Reply { session, frame });
 }
 
+/// The same event to each of `sessions`, encoded once.
 pub(super) fn notify(out: &mut Vec<Output>, sessions: &[i64], event: i32, path: &str) {
-    for &session in sessions {
+    let Some((&last, others)) = sessions.split_last() else {
+        return;
+    };
+    let frame = notification(event, path);
+    for &session in others {
         out.push(Output::Notify {
             session,
-            frame: notification(event, path),
+            frame: frame.clone(),
         });
     }
+    out.push(Output::Notify {
+        session: last,
+        frame,
+    });
 }
 
 pub(super) fn notification(event: i32, path: &str) -> Vec<u8> {

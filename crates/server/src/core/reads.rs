@@ -219,12 +219,7 @@ impl Processor {
         frame: &mut Vec<u8>,
     ) -> Result<(), i32> {
         let n = self.tree.get(&q.path).ok_or(ZNONODE)?;
-        let auth = self
-            .sessions
-            .get(&session)
-            .map(|s| s.auth.as_slice())
-            .unwrap_or(&[]);
-        acl::check(&n.acl, perms::READ, auth)?;
+        acl::check(&n.acl, perms::READ, self.auth_of(session))?;
         write_opt_buffer(frame, n.data.as_deref());
         n.client_stat().encode(frame);
         if q.watch {

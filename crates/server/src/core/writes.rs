@@ -5,7 +5,7 @@
 use zkrs_proto::consts::{create_flags, op, perms};
 use zkrs_proto::errors::*;
 use zkrs_proto::jute::Reader;
-use zkrs_proto::path::validate_path;
+use zkrs_proto::path::{parent, validate_path};
 use zkrs_proto::records::*;
 use zkrs_proto::request::{encode_multi_results, MultiOp, MultiResult, Request};
 
@@ -23,10 +23,10 @@ enum Resp {
 }
 
 /// A create as the processor sees it, whatever the opcode.
-struct CreateOp<'a> {
-    path: &'a str,
-    data: &'a Option<Vec<u8>>,
-    acl: &'a [Acl],
+struct CreateOp {
+    path: String,
+    data: Option<Vec<u8>>,
+    acl: Vec<Acl>,
     flags: i32,
     ttl: i64,
     /// Whether the answer carries the Stat (create2, container, TTL).
@@ -43,15 +43,22 @@ struct WriteCtx {
     changes: Vec<Change>,
 }
 
-/// Apache's `getParentPathAndValidate` for deletes: no char check, but the
-/// built-in nodes are refused.
-fn parent_for_delete(path: &str) -> Result<&str, i32> {
-    match path.rfind('/') {
-        Some(i) if !path.contains('\0') && !is_special(path) => {
-            Ok(if i == 0 { "/" } else { &path[..i] })
-        }
-        _ => Err(ZBADARGUMENTS),
+/// The parent of a path a client names, refusing (as Apache's
+/// `getParentPathAndValidate`) one without a slash or with a NUL; no other
+/// character check.
+fn parent_of(path: &str) -> Result<&str, i32> {
+    if path.contains('\0') || !path.contains('/') {
+        return Err(ZBADARGUMENTS);
     }
+    Ok(parent(path))
+}
+
+/// As `parent_of`, and the built-in nodes cannot be deleted.
+fn parent_for_delete(path: &str) -> Result<&str, i32> {
+    if is_special(path) {
+        return Err(ZBADARGUMENTS);
+    }
+    parent_of(path)
 }
 
 fn check_version(current: i32, expected: i32) -> Result<(), i32> {
@@ -100,10 +107,10 @@ impl Processor {
         };
         let (txn, err, b) = match req {
             Request::Multi(ops) => {
-                let (txn, b) = self.multi(&mut cx, &ops);
+                let (txn, b) = self.multi(&mut cx, ops);
                 (txn, ZOK, b)
             }
-            other => match self.apply(&mut cx, &other) {
+            other => match self.apply(&mut cx, other) {
                 Ok((resp, txn)) => {
                     let b = match resp {
                         Resp::Create(path) => body(&CreateResponse { path }),
@@ -144,7 +151,7 @@ impl Processor {
             journal: Vec::new(),
             changes: Vec::new(),
         };
-        let txn = match self.apply(&mut cx, &Request::DeleteContainer(path.to_string())) {
+        let txn = match self.apply(&mut cx, Request::DeleteContainer(path.to_string())) {
             Ok((_, txn)) => txn,
             Err(e) => Txn::Error(e),
         };
@@ -153,25 +160,26 @@ impl Processor {
         self.fire(&cx.changes, out);
     }
 
-    fn apply(&mut self, cx: &mut WriteCtx, req: &Request) -> Result<(Resp, Txn), i32> {
+    /// Applies one write; the request is consumed so that its data and ACL
+    /// move into the transaction instead of being copied.
+    fn apply(&mut self, cx: &mut WriteCtx, req: Request) -> Result<(Resp, Txn), i32> {
+        let create = |q: CreateRequest, with_stat| CreateOp {
+            path: q.path,
+            data: q.data,
+            acl: q.acl,
+            flags: q.flags,
+            ttl: -1,
+            with_stat,
+        };
         match req {
-            Request::Create(q) | Request::Create2(q) | Request::CreateContainer(q) => self.create(
-                cx,
-                CreateOp {
-                    path: &q.path,
-                    data: &q.data,
-                    acl: &q.acl,
-                    flags: q.flags,
-                    ttl: -1,
-                    with_stat: !matches!(req, Request::Create(_)),
-                },
-            ),
+            Request::Create(q) => self.create(cx, create(q, false)),
+            Request::Create2(q) | Request::CreateContainer(q) => self.create(cx, create(q, true)),
             Request::CreateTtl(q) => self.create(
                 cx,
                 CreateOp {
-                    path: &q.path,
-                    data: &q.data,
-                    acl: &q.acl,
+                    path: q.path,
+                    data: q.data,
+                    acl: q.acl,
                     flags: q.flags,
                     ttl: q.ttl,
                     with_stat: true,
@@ -182,7 +190,7 @@ impl Processor {
             // packet buffer, header included, so it always holds a NUL and is
             // refused; only the container reaper deletes containers.
             Request::DeleteContainer(_) if cx.session != 0 => Err(ZBADARGUMENTS),
-            Request::DeleteContainer(path) => self.delete_container_op(cx, path),
+            Request::DeleteContainer(path) => self.delete_container_op(cx, &path),
             Request::SetData(q) => self.set_data(cx, q),
             Request::SetAcl(q) => self.set_acl(cx, q),
             Request::Check(q) => {
@@ -190,12 +198,7 @@ impl Processor {
                 let n = self.tree.get(&q.path).ok_or(ZNONODE)?;
                 acl::check(&n.acl, perms::READ, self.auth_of(cx.session))?;
                 check_version(n.stat.version, q.version)?;
-                Ok((
-                    Resp::Empty,
-                    Txn::Check {
-                        path: q.path.clone(),
-                    },
-                ))
+                Ok((Resp::Empty, Txn::Check { path: q.path }))
             }
             // Standalone servers run with reconfiguration disabled.
             Request::Reconfig(_) => Err(ZRECONFIGDISABLED),
@@ -203,7 +206,7 @@ impl Processor {
         }
     }
 
-    fn create(&mut self, cx: &mut WriteCtx, c: CreateOp<'_>) -> Result<(Resp, Txn), i32> {
+    fn create(&mut self, cx: &mut WriteCtx, c: CreateOp) -> Result<(Resp, Txn), i32> {
         if !(create_flags::PERSISTENT..=create_flags::PERSISTENT_SEQUENTIAL_WITH_TTL)
             .contains(&c.flags)
         {
@@ -226,24 +229,15 @@ impl Processor {
         } else if c.ttl >= 0 {
             return Err(ZBADARGUMENTS);
         }
-        let parent_path = match c.path.rfind('/') {
-            Some(i) if !c.path.contains('\0') => {
-                if i == 0 {
-                    "/"
-                } else {
-                    &c.path[..i]
-                }
-            }
-            _ => return Err(ZBADARGUMENTS),
-        };
+        let parent_path = parent_of(&c.path)?;
         let auth = self.auth_of(cx.session);
-        let acl_list = acl::fixup(c.acl, auth)?;
+        let acl_list = acl::fixup(&c.acl, auth)?;
         let parent = self.tree.get(parent_path).ok_or(ZNONODE)?;
         acl::check(&parent.acl, perms::CREATE, auth)?;
         let path = if sequential {
             format!("{}{:010}", c.path, parent.seq)
         } else {
-            c.path.to_string()
+            c.path
         };
         valid(&path)?;
         if self.tree.get(&path).is_some() {
@@ -271,7 +265,7 @@ impl Processor {
         cx.changes.push(Change::Created(path.clone()));
         let txn = Txn::Create {
             path: path.clone(),
-            data: c.data.clone(),
+            data: c.data,
             acl: acl_list,
             ephemeral_owner: owner,
         };
@@ -292,14 +286,7 @@ impl Processor {
         if !n.children.is_empty() {
             return Err(ZNOTEMPTY);
         }
-        self.tree.delete(path, cx.zxid, &mut cx.journal);
-        cx.changes.push(Change::Deleted(path.to_string()));
-        Ok((
-            Resp::Empty,
-            Txn::Delete {
-                path: path.to_string(),
-            },
-        ))
+        Ok(self.remove_node(cx, path))
     }
 
     fn delete_container_op(&mut self, cx: &mut WriteCtx, path: &str) -> Result<(Resp, Txn), i32> {
@@ -312,17 +299,20 @@ impl Processor {
             return Err(ZBADVERSION);
         }
         self.tree.get(parent_path).ok_or(ZNONODE)?;
-        self.tree.delete(path, cx.zxid, &mut cx.journal);
-        cx.changes.push(Change::Deleted(path.to_string()));
-        Ok((
-            Resp::Empty,
-            Txn::Delete {
-                path: path.to_string(),
-            },
-        ))
+        Ok(self.remove_node(cx, path))
     }
 
-    fn set_data(&mut self, cx: &mut WriteCtx, q: &SetDataRequest) -> Result<(Resp, Txn), i32> {
+    /// Deletes a node whose checks passed.
+    fn remove_node(&mut self, cx: &mut WriteCtx, path: &str) -> (Resp, Txn) {
+        self.tree.delete(path, cx.zxid, &mut cx.journal);
+        cx.changes.push(Change::Deleted(path.to_string()));
+        let txn = Txn::Delete {
+            path: path.to_string(),
+        };
+        (Resp::Empty, txn)
+    }
+
+    fn set_data(&mut self, cx: &mut WriteCtx, q: SetDataRequest) -> Result<(Resp, Txn), i32> {
         valid(&q.path)?;
         let n = self.tree.get(&q.path).ok_or(ZNONODE)?;
         acl::check(&n.acl, perms::WRITE, self.auth_of(cx.session))?;
@@ -333,13 +323,13 @@ impl Processor {
             .ok_or(ZNONODE)?;
         cx.changes.push(Change::DataChanged(q.path.clone()));
         let txn = Txn::SetData {
-            path: q.path.clone(),
-            data: q.data.clone(),
+            path: q.path,
+            data: q.data,
         };
         Ok((Resp::Stat(stat), txn))
     }
 
-    fn set_acl(&mut self, cx: &mut WriteCtx, q: &SetAclRequest) -> Result<(Resp, Txn), i32> {
+    fn set_acl(&mut self, cx: &mut WriteCtx, q: SetAclRequest) -> Result<(Resp, Txn), i32> {
         valid(&q.path)?;
         let auth = self.auth_of(cx.session);
         let list = acl::fixup(&q.acl, auth)?;
@@ -352,7 +342,7 @@ impl Processor {
             .set_acl(&q.path, acl_ref, &mut cx.journal)
             .ok_or(ZNONODE)?;
         let txn = Txn::SetAcl {
-            path: q.path.clone(),
+            path: q.path,
             acl: list,
         };
         Ok((Resp::Stat(stat), txn))
@@ -361,32 +351,34 @@ impl Processor {
     /// All or nothing. On failure the ops before the failing one answer 0,
     /// the failing one its error, the rest ZRUNTIMEINCONSISTENCY, and the
     /// reply header carries no error (as Apache's).
-    fn multi(&mut self, cx: &mut WriteCtx, ops: &[MultiOp]) -> (Txn, Vec<u8>) {
-        let mut results = Vec::with_capacity(ops.len());
-        let mut txns = Vec::with_capacity(ops.len());
+    fn multi(&mut self, cx: &mut WriteCtx, ops: Vec<MultiOp>) -> (Txn, Vec<u8>) {
+        let count = ops.len();
+        let mut results = Vec::with_capacity(count);
+        let mut txns = Vec::with_capacity(count);
         let mut failed = None;
-        for (i, o) in ops.iter().enumerate() {
+        for (i, o) in ops.into_iter().enumerate() {
+            let opcode = o.opcode();
             let req = match o {
-                MultiOp::Create(q) => Request::Create(q.clone()),
-                MultiOp::Create2(q) => Request::Create2(q.clone()),
-                MultiOp::CreateContainer(q) => Request::CreateContainer(q.clone()),
-                MultiOp::CreateTtl(q) => Request::CreateTtl(q.clone()),
-                MultiOp::Delete(q) => Request::Delete(q.clone()),
-                MultiOp::SetData(q) => Request::SetData(q.clone()),
-                MultiOp::Check(q) => Request::Check(q.clone()),
+                MultiOp::Create(q) => Request::Create(q),
+                MultiOp::Create2(q) => Request::Create2(q),
+                MultiOp::CreateContainer(q) => Request::CreateContainer(q),
+                MultiOp::CreateTtl(q) => Request::CreateTtl(q),
+                MultiOp::Delete(q) => Request::Delete(q),
+                MultiOp::SetData(q) => Request::SetData(q),
+                MultiOp::Check(q) => Request::Check(q),
                 MultiOp::GetData(_) | MultiOp::GetChildren(_) => {
                     failed = Some((i, ZMARSHALLINGERROR));
                     break;
                 }
             };
-            match self.apply(cx, &req) {
+            match self.apply(cx, req) {
                 Ok((resp, txn)) => {
                     txns.push(txn);
-                    results.push(match (o, resp) {
-                        (MultiOp::Delete(_), _) => MultiResult::Delete,
-                        (MultiOp::Check(_), _) => MultiResult::Check,
+                    results.push(match (opcode, resp) {
+                        (op::DELETE, _) => MultiResult::Delete,
+                        (op::CHECK, _) => MultiResult::Check,
                         // Apache answers a create2 inside a multi like a create.
-                        (MultiOp::Create2(_), Resp::Create2(path, _)) | (_, Resp::Create(path)) => {
+                        (op::CREATE2, Resp::Create2(path, _)) | (_, Resp::Create(path)) => {
                             MultiResult::Create(CreateResponse { path })
                         }
                         (_, Resp::Create2(path, stat)) => {
@@ -406,7 +398,7 @@ impl Processor {
             let journal = std::mem::take(&mut cx.journal);
             self.tree.rollback(journal);
             cx.changes.clear();
-            results = (0..ops.len())
+            results = (0..count)
                 .map(|i| {
                     MultiResult::Error(match i.cmp(&at) {
                         std::cmp::Ordering::Less => ZOK,
