@@ -249,3 +249,67 @@ fn silent_connections_without_a_session_are_closed() {
     assert!(waited < Duration::from_secs(3), "{waited:?}");
     still_serves(srv.port());
 }
+
+/// The server stops reading a socket once a read comes back short of its
+/// buffer; these are the cases where more is there or the peer has gone.
+#[test]
+fn frames_longer_than_a_read_and_a_close_right_after_a_request_are_handled() {
+    use std::net::Shutdown;
+    use testkit::raw::RawSession;
+    use zkrs_proto::consts::op;
+    use zkrs_proto::records::{open_acl_unsafe, CreateRequest, ExistsRequest, GetDataRequest};
+
+    let srv = server();
+    let port = srv.port();
+    let create = |path: &str, data: Vec<u8>| CreateRequest {
+        path: path.into(),
+        data: Some(data),
+        acl: open_acl_unsafe(),
+        flags: 0,
+    };
+    let mut a = RawSession::connect(port, 10_000).unwrap();
+    // Close to the 1 MiB frame limit: many reads of the server's buffer.
+    let big: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+    let r = a.call(op::CREATE, &create("/big", big.clone())).unwrap();
+    assert_eq!(r.header.err, 0);
+    let got = a
+        .call(
+            op::GET_DATA,
+            &GetDataRequest {
+                path: "/big".into(),
+                watch: false,
+            },
+        )
+        .unwrap();
+    assert_eq!(got.header.err, 0);
+    assert_eq!(&got.body[4..4 + big.len()], &big[..]);
+
+    // A request and the close in one go: the request is applied and the
+    // close is seen, though no further data follows it.
+    let b = RawSession::connect(port, 10_000).unwrap();
+    let (mut stream, _) = b.into_parts();
+    let body = zkrs_proto::jute::to_vec(&create("/last-words", vec![1]));
+    stream
+        .write_all(&request_frame(1, op::CREATE, &body))
+        .unwrap();
+    stream.shutdown(Shutdown::Both).unwrap();
+    drop(stream);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let srvr = four_letter(port, "srvr").unwrap();
+        // `a` and the connection asking.
+        if srvr.contains("Connections: 2\n") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the closed connection is still counted: {srvr}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let exists = ExistsRequest {
+        path: "/last-words".into(),
+        watch: false,
+    };
+    assert_eq!(a.call(op::EXISTS, &exists).unwrap().header.err, 0);
+}

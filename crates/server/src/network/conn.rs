@@ -129,12 +129,22 @@ impl Conn {
         }
     }
 
-    /// Reads everything available into the frame decoder.
-    pub fn read_available(&mut self, scratch: &mut [u8]) -> ReadOutcome {
+    /// Reads everything available into the frame decoder. With `drain`
+    /// unset, a read that leaves room in `scratch` ends it: the socket was
+    /// empty then, and anything arriving later raises a new readiness
+    /// event, so the read that would only say "empty" is saved. A peer's
+    /// close that came before the event is flagged on it; the caller drains
+    /// then.
+    pub fn read_available(&mut self, scratch: &mut [u8], drain: bool) -> ReadOutcome {
         loop {
             match self.stream.read(scratch) {
                 Ok(0) => return ReadOutcome::Closed,
-                Ok(n) => self.decoder.extend(&scratch[..n]),
+                Ok(n) => {
+                    self.decoder.extend(&scratch[..n]);
+                    if n < scratch.len() && !drain {
+                        return ReadOutcome::Open;
+                    }
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return ReadOutcome::Open,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => return ReadOutcome::Closed,

@@ -3,13 +3,14 @@
 //! the processor and routes its replies and notifications back.
 
 mod conn;
+mod sync_policy;
 
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token, Waker};
@@ -19,6 +20,7 @@ use zkrs_proto::records::{ConnectRequest, ConnectResponse, ReplyHeader, RequestH
 
 pub use conn::Latency;
 use conn::{Conn, Phase, ReadOutcome, OUTPUT_HIGH_WATER};
+use sync_policy::SyncPolicy;
 
 use crate::config::ServerConfig;
 use crate::durable::Durability;
@@ -102,6 +104,7 @@ pub struct EventLoop {
     /// A snapshot is being encoded: the loop does not sleep.
     snapshot_busy: bool,
     durability: Option<Durability>,
+    sync_policy: SyncPolicy,
     scratch: Vec<u8>,
     frame: Vec<u8>,
 }
@@ -153,6 +156,7 @@ impl EventLoop {
                 deferred: Vec::new(),
                 snapshot_busy,
                 durability,
+                sync_policy: SyncPolicy::default(),
                 scratch: vec![0u8; 64 * 1024],
                 frame: Vec::new(),
             },
@@ -174,6 +178,15 @@ impl EventLoop {
             if self.snapshot_busy {
                 wait = 0;
             }
+            // While a snapshot is encoded the loop has that to do during a
+            // sync, so the log thread syncs.
+            let sync_here = !self.snapshot_busy
+                && self.sync_policy.may_sync_inline()
+                && self.processor.has_unsynced()
+                && !self.processor.sync_in_flight();
+            if sync_here {
+                wait = 0;
+            }
             match self
                 .poll
                 .poll(&mut events, Some(Duration::from_millis(wait as u64)))
@@ -181,6 +194,17 @@ impl EventLoop {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
+            }
+            if sync_here {
+                if events.is_empty() {
+                    // Nothing else to do: sync here rather than wake the
+                    // log thread and be woken by it.
+                    self.sync_inline();
+                    self.flush_dirty();
+                    continue;
+                }
+                // Requests wait: the log thread syncs while they are read.
+                self.start_sync_on_log_thread();
             }
             for ev in events.iter() {
                 match ev.token() {
@@ -191,7 +215,7 @@ impl EventLoop {
                             if self.quiescing {
                                 self.deferred.push(t);
                             } else {
-                                self.on_readable(t);
+                                self.on_readable(t, ev.is_read_closed() || ev.is_error());
                             }
                         }
                         if ev.is_writable() {
@@ -295,13 +319,15 @@ impl EventLoop {
         self.dirty.push(token);
     }
 
-    fn on_readable(&mut self, token: Token) {
+    /// Reads what a connection sent and handles it; `drain` reads until
+    /// the socket says it is empty (see `Conn::read_available`).
+    fn on_readable(&mut self, token: Token, drain: bool) {
         let outcome = match self.conns.get_mut(&token) {
             Some(c) if c.phase == Phase::Closing => {
                 // Drain and ignore whatever it still sends.
-                c.read_available(&mut self.scratch)
+                c.read_available(&mut self.scratch, true)
             }
-            Some(c) => c.read_available(&mut self.scratch),
+            Some(c) => c.read_available(&mut self.scratch, drain),
             None => return,
         };
         self.process_frames(token);
@@ -552,8 +578,10 @@ impl EventLoop {
         if let Err(rb) = self.processor.finish_sync() {
             self.rolled_back(rb);
         }
-        if let Err(rb) = self.processor.start_sync() {
-            self.rolled_back(rb);
+        // When syncs may run inline the group waits for the loop to run
+        // out of work (see `run`).
+        if self.snapshot_busy || !self.sync_policy.may_sync_inline() {
+            self.start_sync_on_log_thread();
         }
         let durable = self.processor.durable_zxid();
         if durable != self.released_zxid {
@@ -573,6 +601,27 @@ impl EventLoop {
             // A snapshot begins at a durable state: until then requests
             // wait unread so that one comes.
             self.quiescing = d.after_sync(&mut self.processor);
+        }
+    }
+
+    /// Writes the applied group and hands its sync to the log thread.
+    fn start_sync_on_log_thread(&mut self) {
+        let before = self.processor.sync_in_flight();
+        if let Err(rb) = self.processor.start_sync() {
+            self.rolled_back(rb);
+        }
+        if !before && self.processor.sync_in_flight() {
+            self.sync_policy.handed_off();
+        }
+    }
+
+    /// Writes and syncs the applied group on this thread.
+    fn sync_inline(&mut self) {
+        let started = Instant::now();
+        let result = self.processor.sync_storage();
+        self.sync_policy.synced_inline(started.elapsed());
+        if let Err(rb) = result {
+            self.rolled_back(rb);
         }
     }
 
@@ -701,8 +750,9 @@ impl EventLoop {
         loop {
             self.drive_storage();
             if !self.quiescing && !self.deferred.is_empty() {
+                // Their events' flags were not kept: drain each.
                 for t in std::mem::take(&mut self.deferred) {
-                    self.on_readable(t);
+                    self.on_readable(t, true);
                 }
                 continue;
             }
