@@ -107,8 +107,9 @@ struct Encoding {
     acl_index: HashMap<usize, (u32, AclList)>,
 }
 
-/// Nodes encoded per turn of the event loop: a few milliseconds.
-const NODES_PER_STEP: usize = 20_000;
+/// Nodes encoded per turn of the event loop: about a millisecond, the
+/// most a request arriving meanwhile waits for the snapshot.
+const NODES_PER_STEP: usize = 4_096;
 
 fn storage_error(e: StorageError) -> io::Error {
     io::Error::other(e.to_string())
@@ -176,9 +177,11 @@ pub fn open(
     Ok((processor, sessions, durability))
 }
 
+/// An encoded snapshot: the snapshot thread finishes it (its checksum
+/// covers the whole file) and writes it.
 struct SnapshotJob {
     zxid: i64,
-    bytes: Vec<u8>,
+    writer: SnapshotWriter,
 }
 
 /// Snapshots (encoded a slice at a time) and the thread that writes them
@@ -193,6 +196,9 @@ pub struct Durability {
     thread: Option<JoinHandle<()>>,
     rolls: u64,
     encoding: Option<Encoding>,
+    /// The size of the last snapshot encoded: the next one's buffer is
+    /// made about that large at once rather than regrown as it fills.
+    last_snapshot_bytes: usize,
 }
 
 impl Durability {
@@ -230,6 +236,7 @@ impl Durability {
             thread: Some(thread),
             rolls: 0,
             encoding: None,
+            last_snapshot_bytes: 0,
         })
     }
 
@@ -290,9 +297,10 @@ impl Durability {
         let Some(e) = self.encoding.take() else {
             return false;
         };
+        self.last_snapshot_bytes = e.writer.encoded_len();
         let job = SnapshotJob {
             zxid: e.zxid,
-            bytes: e.writer.finish(),
+            writer: e.writer,
         };
         self.writing.store(true, Ordering::Release);
         if let Some(tx) = &self.jobs {
@@ -330,7 +338,9 @@ impl Durability {
         let zxid = processor.last_zxid();
         self.last_snapshot_zxid = zxid;
         self.next_snapshot_zxid = zxid + self.snapshot_interval();
-        let mut writer = SnapshotWriter::new(zxid);
+        // A little room to grow over the last one.
+        let guess = self.last_snapshot_bytes + self.last_snapshot_bytes / 8;
+        let mut writer = SnapshotWriter::with_capacity(zxid, guess);
         for (id, timeout) in processor.session_timeouts() {
             writer.session(id, timeout);
         }
@@ -389,7 +399,8 @@ fn snapshot_thread(
 }
 
 fn write_snapshot(dirs: &DataDirs, job: SnapshotJob, writing: &AtomicBool) {
-    if let Err(e) = storage::write_snapshot_file(dirs, job.zxid, &job.bytes) {
+    let bytes = job.writer.finish();
+    if let Err(e) = storage::write_snapshot_file(dirs, job.zxid, &bytes) {
         // The log still holds everything: a missing snapshot only makes
         // the next recovery longer.
         eprintln!(

@@ -30,7 +30,7 @@ impl Processor {
     }
 
     pub fn restore_acl(&mut self, acl: Vec<Acl>) -> AclList {
-        self.tree.intern_acl(acl)
+        self.tree.intern_acl(&acl)
     }
 
     pub fn restore_node(
@@ -93,7 +93,7 @@ impl Processor {
                         rec.zxid
                     ));
                 }
-                let acl = self.tree.intern_acl(acl.clone());
+                let acl = self.tree.intern_acl(acl);
                 self.tree.create(
                     path,
                     data.clone(),
@@ -119,7 +119,7 @@ impl Processor {
                     .ok_or_else(|| format!("zxid 0x{:x} sets missing {path}", rec.zxid))?;
             }
             Txn::SetAcl { path, acl } => {
-                let acl = self.tree.intern_acl(acl.clone());
+                let acl = self.tree.intern_acl(acl);
                 self.tree.set_acl(path, acl, &mut journal).ok_or_else(|| {
                     format!("zxid 0x{:x} sets the ACL of missing {path}", rec.zxid)
                 })?;
@@ -138,7 +138,7 @@ impl Processor {
     /// durable; `snapshot_step` hands it out while requests go on.
     pub fn begin_snapshot(&mut self) {
         debug_assert!(!self.has_unsynced());
-        self.tree.begin_capture();
+        self.tree.begin_capture(self.zxid);
     }
 
     /// Up to `budget` nodes of the snapshot under way, parents first;

@@ -126,24 +126,21 @@ pub enum Undo {
 /// Interns ACL lists so that equal lists share one allocation.
 #[derive(Debug, Default)]
 struct AclCache {
-    lists: HashMap<Vec<(i32, String, String)>, AclList>,
+    lists: HashMap<Vec<Acl>, AclList>,
 }
 
 impl AclCache {
-    fn intern(&mut self, acl: Vec<Acl>) -> AclList {
-        let key: Vec<(i32, String, String)> = acl
-            .iter()
-            .map(|a| (a.perms, a.id.scheme.clone(), a.id.id.clone()))
-            .collect();
-        if let Some(l) = self.lists.get(&key) {
+    /// Copies `acl` only when no equal list is known yet.
+    fn intern(&mut self, acl: &[Acl]) -> AclList {
+        if let Some(l) = self.lists.get(acl) {
             return l.clone();
         }
         if self.lists.len() >= 1024 {
             // Forget lists no node uses any more.
             self.lists.retain(|_, l| Arc::strong_count(l) > 1);
         }
-        let l = Arc::new(acl);
-        self.lists.insert(key, l.clone());
+        let l = Arc::new(acl.to_vec());
+        self.lists.insert(acl.to_vec(), l.clone());
         l
     }
 }
@@ -193,8 +190,8 @@ impl DataTree {
     /// `/zookeeper/config`, with the Stat values a fresh Apache server shows.
     pub fn new() -> DataTree {
         let mut t = DataTree::empty();
-        let open = t.acl_cache.intern(world_acl(31));
-        let read = t.acl_cache.intern(world_acl(1));
+        let open = t.acl_cache.intern(&world_acl(31));
+        let read = t.acl_cache.intern(&world_acl(1));
         let empty = || Some(Vec::new());
         let add = |t: &mut DataTree, path: &str, acl: &AclList, children: &[&str]| {
             let mut n = Node::new(empty(), acl.clone(), Stat::default());
@@ -260,10 +257,11 @@ impl DataTree {
         Ok(())
     }
 
-    /// Starts a snapshot of the tree as it is now, handed out a slice at a
-    /// time by `capture_step` while the tree goes on changing.
-    pub fn begin_capture(&mut self) {
-        self.capture = Some(Capture::default());
+    /// Starts a snapshot of the tree as it is now, at `zxid` (the last
+    /// applied), handed out a slice at a time by `capture_step` while the
+    /// tree goes on changing.
+    pub fn begin_capture(&mut self, zxid: i64) {
+        self.capture = Some(Capture::at(zxid));
     }
 
     pub fn capturing(&self) -> bool {
@@ -309,7 +307,7 @@ impl DataTree {
         self.data_size
     }
 
-    pub fn intern_acl(&mut self, acl: Vec<Acl>) -> AclList {
+    pub fn intern_acl(&mut self, acl: &[Acl]) -> AclList {
         self.acl_cache.intern(acl)
     }
 
@@ -579,7 +577,7 @@ mod tests {
 
     fn tree_with(paths: &[&str]) -> DataTree {
         let mut t = DataTree::new();
-        let acl = t.intern_acl(world_acl(31));
+        let acl = t.intern_acl(&world_acl(31));
         for (i, p) in paths.iter().enumerate() {
             t.create(
                 p,
@@ -619,11 +617,11 @@ mod tests {
         let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
         let mut t = tree_with(&refs);
         let mut expected: Seen = Vec::new();
-        t.begin_capture();
+        t.begin_capture(999);
         assert!(t.capture_step(usize::MAX, |p, n| expected.push(as_seen(p, n))));
 
-        t.begin_capture();
-        let other_acl = t.intern_acl(world_acl(1));
+        t.begin_capture(999);
+        let other_acl = t.intern_acl(&world_acl(1));
         let mut seen: Seen = Vec::new();
         let mut zxid = 1000;
         let mut round = 0;
@@ -641,7 +639,7 @@ mod tests {
                 let leaf = format!("/{a}/{b}/leaf");
                 if t.get(&leaf).is_some() {
                     t.delete(&leaf, zxid, j);
-                } else {
+                } else if t.get(&format!("/{a}/{b}")).is_some() {
                     t.create(
                         &leaf,
                         Some(vec![round as u8]),
@@ -672,6 +670,15 @@ mod tests {
                         t.delete(&leaf, zxid, j);
                     }
                 }
+                // Some of its nodes go too, and one comes back with a new
+                // child; a node comes and goes between two slices.
+                for b in 0..3 {
+                    t.delete(&format!("/d/{b}"), zxid, j);
+                }
+                for p in ["/d/0", "/d/0/fresh", "/b/brief"] {
+                    t.create(p, None, other_acl.clone(), 0, zxid, 8, j);
+                }
+                t.delete("/b/brief", zxid, j);
             }
             // Some changes are undone again (a failed sync).
             if round % 4 == 0 {
@@ -716,12 +723,12 @@ mod tests {
     fn rollback_restores_everything() {
         let mut t = tree_with(&["/a", "/a/b"]);
         let before_size = t.approximate_data_size();
-        let acl = t.intern_acl(world_acl(31));
+        let acl = t.intern_acl(&world_acl(31));
         let mut j = Vec::new();
         t.create("/a/c", Some(b"x".to_vec()), acl.clone(), 77, 30, 5, &mut j);
         t.set_data("/a/b", Some(b"yy".to_vec()), 30, 5, &mut j);
         t.delete("/a/b", 30, &mut j);
-        let read_only = t.intern_acl(world_acl(1));
+        let read_only = t.intern_acl(&world_acl(1));
         t.set_acl("/a", read_only, &mut j);
         t.rollback(j);
         let a = t.get("/a").unwrap();
@@ -752,7 +759,7 @@ mod tests {
     fn a_capture_visits_every_node_once_parents_first_in_name_order() {
         let mut t = tree_with(&["/b", "/a", "/a/y", "/a/x", "/a/x/deep", "/c"]);
         let mut seen = Vec::new();
-        t.begin_capture();
+        t.begin_capture(999);
         assert!(t.capture_step(usize::MAX, |p, _| seen.push(p.to_string())));
         assert_eq!(
             seen,

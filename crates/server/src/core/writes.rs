@@ -252,7 +252,7 @@ impl Processor {
             _ if is_ttl => NodeKind::Ttl(c.ttl).owner(),
             _ => 0,
         };
-        let acl_ref = self.tree.intern_acl(acl_list.clone());
+        let acl_ref = self.tree.intern_acl(&acl_list);
         let stat = self.tree.create(
             &path,
             c.data.clone(),
@@ -336,7 +336,7 @@ impl Processor {
         let n = self.tree.get(&q.path).ok_or(ZNONODE)?;
         acl::check(&n.acl, perms::ADMIN, auth)?;
         check_version(n.stat.aversion, q.version)?;
-        let acl_ref = self.tree.intern_acl(list.clone());
+        let acl_ref = self.tree.intern_acl(&list);
         let stat = self
             .tree
             .set_acl(&q.path, acl_ref, &mut cx.journal)

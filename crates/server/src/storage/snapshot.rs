@@ -80,6 +80,11 @@ impl SnapshotWriter {
         self.nodes += 1;
     }
 
+    /// Bytes encoded so far.
+    pub fn encoded_len(&self) -> usize {
+        self.buf.len()
+    }
+
     /// The file's bytes, checksum last.
     pub fn finish(mut self) -> Vec<u8> {
         self.buf.push(TAG_END);
