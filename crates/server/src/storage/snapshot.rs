@@ -2,7 +2,9 @@
 //! elsewhere, read back at recovery.
 
 use std::fs::OpenOptions;
-use std::io::{self, Write};
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use zkrs_proto::jute::{self, Decode, DecodeError, Encode, Reader};
@@ -104,12 +106,12 @@ pub fn write_snapshot_file(dirs: &DataDirs, zxid: i64, bytes: &[u8]) -> io::Resu
     let path = dir.join(snapshot_name(zxid));
     let tmp = dir.join(format!("{}{TMP_SUFFIX}", snapshot_name(zxid)));
     let result = (|| {
-        let mut f = OpenOptions::new()
+        let f = OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
             .open(&tmp)?;
-        f.write_all(bytes)?;
+        write_paced(&f, bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, &path)?;
         sync_dir(dir)
@@ -119,6 +121,43 @@ pub fn write_snapshot_file(dirs: &DataDirs, zxid: i64, bytes: &[u8]) -> io::Resu
         return Err(io::Error::new(e.kind(), format!("{}: {e}", path.display())));
     }
     Ok(path)
+}
+
+/// How much of a snapshot goes to the disk at a time.
+const WRITE_CHUNK: usize = 1 << 20;
+
+/// Writes `bytes` a chunk at a time, each on the disk before the next is
+/// written. Written at once, a snapshot of tens of megabytes would sit in
+/// the page cache and go to the disk in one flood at its fsync; every log
+/// sync meanwhile (each one flushes the disk's cache) would wait for the
+/// flood, stalling all writes for as long. Paced, a log sync waits for at
+/// most a chunk.
+fn write_paced(f: &std::fs::File, bytes: &[u8]) -> io::Result<()> {
+    let mut at = 0;
+    for chunk in bytes.chunks(WRITE_CHUNK) {
+        f.write_all_at(chunk, at as u64)?;
+        // SAFETY: sync_file_range on a descriptor we own, plain integers.
+        let rc = unsafe {
+            libc::sync_file_range(
+                f.as_raw_fd(),
+                at as libc::off64_t,
+                chunk.len() as libc::off64_t,
+                libc::SYNC_FILE_RANGE_WAIT_BEFORE
+                    | libc::SYNC_FILE_RANGE_WRITE
+                    | libc::SYNC_FILE_RANGE_WAIT_AFTER,
+            )
+        };
+        if rc != 0 {
+            let e = io::Error::last_os_error();
+            // Some filesystems do not offer it: the fsync at the end
+            // writes everything then.
+            if e.raw_os_error() != Some(libc::ENOSYS) && e.raw_os_error() != Some(libc::EINVAL) {
+                return Err(e);
+            }
+        }
+        at += chunk.len();
+    }
+    Ok(())
 }
 
 /// Suffix of snapshots being written; recovery removes leftovers.
