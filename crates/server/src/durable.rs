@@ -86,6 +86,10 @@ impl RecoverySink for Loader<'_> {
         self.processor.restore_node(path, data, acl, stat, seq)
     }
 
+    fn snapshot_end(&mut self) -> Result<(), String> {
+        self.processor.restore_finish()
+    }
+
     fn txn(&mut self, record: TxnRecord) -> Result<(), String> {
         self.processor.replay(&record)
     }

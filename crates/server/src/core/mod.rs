@@ -3,6 +3,7 @@
 
 pub mod acl;
 mod capture;
+mod node_table;
 pub mod processor;
 mod reads;
 mod restore;

@@ -44,6 +44,12 @@ impl Processor {
         self.tree.restore(path, data, acl, stat, seq)
     }
 
+    /// The snapshot's nodes are all in: links those that came before
+    /// their parent.
+    pub fn restore_finish(&mut self) -> Result<(), String> {
+        self.tree.finish_restore()
+    }
+
     pub fn restore_session(&mut self, id: i64, timeout_ms: i32) {
         self.sessions.insert(
             id,
@@ -138,11 +144,11 @@ impl Processor {
     /// durable; `snapshot_step` hands it out while requests go on.
     pub fn begin_snapshot(&mut self) {
         debug_assert!(!self.has_unsynced());
-        self.tree.begin_capture(self.zxid);
+        self.tree.begin_capture();
     }
 
-    /// Up to `budget` nodes of the snapshot under way, parents first;
-    /// true once it is complete.
+    /// About `budget` nodes of the snapshot under way, in no particular
+    /// order; true once it is complete.
     pub fn snapshot_step(&mut self, budget: usize, f: impl FnMut(&str, &Node)) -> bool {
         self.tree.capture_step(budget, f)
     }

@@ -1263,11 +1263,14 @@ fn state_rebuilt_from_a_walk_and_a_replay_matches_the_original() {
     for (id, t) in &sessions {
         q.restore_session(*id, *t);
     }
+    // A snapshot's nodes come in any order: here children first.
+    nodes.sort_by(|a, b| b.0.cmp(&a.0));
     for (path, data, acl, stat, seq) in &nodes {
         let acl = q.restore_acl(acl.clone());
         q.restore_node(path, data.as_deref(), acl, stat.clone(), *seq)
             .unwrap();
     }
+    q.restore_finish().unwrap();
     q.set_restored_zxid(snap_zxid);
     for rec in log.lock().unwrap().iter().filter(|r| r.zxid > snap_zxid) {
         q.replay(rec).unwrap();
@@ -1277,8 +1280,16 @@ fn state_rebuilt_from_a_walk_and_a_replay_matches_the_original() {
         let mut v = Vec::new();
         p.begin_snapshot();
         p.snapshot_step(usize::MAX, |path, n| {
-            v.push((path.to_string(), n.data.clone(), n.stat.clone(), n.seq))
+            let children: Vec<Box<str>> = n.children.iter().cloned().collect();
+            v.push((
+                path.to_string(),
+                n.data.clone(),
+                n.stat.clone(),
+                n.seq,
+                children,
+            ))
         });
+        v.sort_by(|a, b| a.0.cmp(&b.0));
         v
     };
     assert_eq!(all(&mut q), all(&mut p));

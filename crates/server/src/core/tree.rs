@@ -8,6 +8,7 @@ use std::sync::Arc;
 use zkrs_proto::path::{basename, parent};
 
 use super::capture::Capture;
+use super::node_table::NodeTable;
 use zkrs_proto::records::{Acl, Id, Stat};
 
 /// `ephemeralOwner` of container nodes (Apache's `EphemeralType.CONTAINER`).
@@ -69,6 +70,9 @@ pub struct Node {
     /// Names as boxed strings: 8 bytes less than `String` per child, which
     /// adds up over large trees.
     pub children: BTreeSet<Box<str>>,
+    /// The number of the last snapshot capture that handed this node out
+    /// or kept it as it was (0: none).
+    pub captured: u32,
 }
 
 impl Node {
@@ -79,6 +83,7 @@ impl Node {
             stat,
             seq: 0,
             children: BTreeSet::new(),
+            captured: 0,
         }
     }
 
@@ -159,7 +164,7 @@ pub fn world_acl(perms: i32) -> Vec<Acl> {
 pub struct DataTree {
     // Nodes are boxed so that the spare capacity of the table costs a
     // pointer per slot rather than a whole node.
-    nodes: HashMap<Box<str>, Box<Node>>,
+    nodes: NodeTable,
     ephemerals: HashMap<i64, BTreeSet<String>>,
     containers: BTreeSet<String>,
     ttls: BTreeSet<String>,
@@ -168,6 +173,10 @@ pub struct DataTree {
     data_size: usize,
     /// A snapshot being taken a slice at a time.
     capture: Option<Capture>,
+    /// The number of the last capture begun.
+    captures: u32,
+    /// Restored nodes whose parent was not restored yet.
+    orphans: Vec<Box<str>>,
 }
 
 impl Default for DataTree {
@@ -218,18 +227,22 @@ impl DataTree {
     /// A tree without even a root, to be filled by [`DataTree::restore`].
     pub fn empty() -> DataTree {
         DataTree {
-            nodes: HashMap::new(),
+            nodes: NodeTable::default(),
             ephemerals: HashMap::new(),
             containers: BTreeSet::new(),
             ttls: BTreeSet::new(),
             acl_cache: AclCache::default(),
             data_size: 0,
             capture: None,
+            captures: 0,
+            orphans: Vec::new(),
         }
     }
 
-    /// Puts back a node as a snapshot recorded it, its stat as stored.
-    /// Parents come before their children; the node starts childless.
+    /// Puts back a node as a snapshot recorded it, its stat as stored. The
+    /// node starts childless; nodes come in any order, and
+    /// [`DataTree::finish_restore`] links those that came before their
+    /// parent.
     pub fn restore(
         &mut self,
         path: &str,
@@ -242,11 +255,12 @@ impl DataTree {
             return Err(format!("node {path} appears twice"));
         }
         if path != "/" {
-            let parent = self
-                .nodes
-                .get_mut(parent(path))
-                .ok_or_else(|| format!("node {path} comes before its parent"))?;
-            parent.children.insert(basename(path).into());
+            match self.nodes.get_mut(parent(path)) {
+                Some(parent) => {
+                    parent.children.insert(basename(path).into());
+                }
+                None => self.orphans.push(path.into()),
+            }
         }
         self.data_size += path.len() + data.map_or(0, |d| d.len());
         let owner = stat.ephemeral_owner;
@@ -257,25 +271,38 @@ impl DataTree {
         Ok(())
     }
 
-    /// Starts a snapshot of the tree as it is now, at `zxid` (the last
-    /// applied), handed out a slice at a time by `capture_step` while the
-    /// tree goes on changing.
-    pub fn begin_capture(&mut self, zxid: i64) {
-        self.capture = Some(Capture::at(zxid));
+    /// Links the restored nodes that came before their parent; an error
+    /// names one whose parent never came.
+    pub fn finish_restore(&mut self) -> Result<(), String> {
+        for path in std::mem::take(&mut self.orphans) {
+            let parent = self
+                .nodes
+                .get_mut(parent(&path))
+                .ok_or_else(|| format!("node {path} has no parent"))?;
+            parent.children.insert(basename(&path).into());
+        }
+        Ok(())
+    }
+
+    /// Starts a snapshot of the tree as it is now, handed out a slice at a
+    /// time by `capture_step` while the tree goes on changing.
+    pub fn begin_capture(&mut self) {
+        // 0 marks nodes no capture has seen.
+        self.captures = self.captures.wrapping_add(1).max(1);
+        self.capture = Some(Capture::new(self.captures));
     }
 
     pub fn capturing(&self) -> bool {
         self.capture.is_some()
     }
 
-    /// Hands up to `budget` nodes of the capture to `f`, parents first;
-    /// returns true when the capture is complete (or none was begun).
+    /// Hands about `budget` nodes of the capture to `f`, in no particular
+    /// order; returns true when the capture is complete (or none was begun).
     pub fn capture_step(&mut self, budget: usize, f: impl FnMut(&str, &Node)) -> bool {
         let Some(mut c) = self.capture.take() else {
             return true;
         };
-        let nodes = &self.nodes;
-        let done = c.step(budget, |p| nodes.get(p).map(|n| &**n), f);
+        let done = c.step(budget, &mut self.nodes, f);
         if !done {
             self.capture = Some(c);
         }
@@ -285,7 +312,9 @@ impl DataTree {
     /// Before `path` changes: a capture under way keeps it as it was.
     fn keep_before(&mut self, path: &str) {
         if let Some(c) = self.capture.as_mut() {
-            c.before_change(path, self.nodes.get(path).map(|n| &**n));
+            if let Some(n) = self.nodes.get_mut(path) {
+                c.before_change(path, n);
+            }
         }
     }
 
@@ -296,7 +325,7 @@ impl DataTree {
     }
 
     pub fn get(&self, path: &str) -> Option<&Node> {
-        self.nodes.get(path).map(|n| &**n)
+        self.nodes.get(path)
     }
 
     pub fn node_count(&self) -> usize {
@@ -439,7 +468,11 @@ impl DataTree {
             pzxid: zxid,
         };
         self.data_size += path.len() + data.as_ref().map_or(0, |d| d.len());
-        let node = Node::new(data, acl, stat);
+        let mut node = Node::new(data, acl, stat);
+        if let Some(c) = &self.capture {
+            // Not part of the snapshot under way.
+            node.captured = c.number();
+        }
         let visible = node.client_stat();
         self.nodes.insert(path.into(), Box::new(node));
         self.register(path, owner);
@@ -617,10 +650,10 @@ mod tests {
         let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
         let mut t = tree_with(&refs);
         let mut expected: Seen = Vec::new();
-        t.begin_capture(999);
+        t.begin_capture();
         assert!(t.capture_step(usize::MAX, |p, n| expected.push(as_seen(p, n))));
 
-        t.begin_capture(999);
+        t.begin_capture();
         let other_acl = t.intern_acl(&world_acl(1));
         let mut seen: Seen = Vec::new();
         let mut zxid = 1000;
@@ -686,6 +719,8 @@ mod tests {
             }
         }
         assert!(!t.capturing());
+        seen.sort_by(|a, b| a.0.cmp(&b.0));
+        expected.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(seen.len(), expected.len());
         for (s, e) in seen.iter().zip(&expected) {
             assert_eq!(s, e);
@@ -756,11 +791,12 @@ mod tests {
     }
 
     #[test]
-    fn a_capture_visits_every_node_once_parents_first_in_name_order() {
+    fn a_capture_visits_every_node_once() {
         let mut t = tree_with(&["/b", "/a", "/a/y", "/a/x", "/a/x/deep", "/c"]);
         let mut seen = Vec::new();
-        t.begin_capture(999);
+        t.begin_capture();
         assert!(t.capture_step(usize::MAX, |p, _| seen.push(p.to_string())));
+        seen.sort();
         assert_eq!(
             seen,
             [
@@ -776,6 +812,37 @@ mod tests {
                 "/zookeeper/quota"
             ]
         );
+    }
+
+    #[test]
+    fn nodes_restored_in_any_order_are_linked_to_their_parents() {
+        let mut t = DataTree::empty();
+        let acl = t.intern_acl(&world_acl(31));
+        for p in ["/a/b/c", "/a/b", "/", "/a", "/a/d"] {
+            t.restore(p, None, acl.clone(), Stat::default(), 0).unwrap();
+        }
+        assert!(t
+            .restore("/a", None, acl.clone(), Stat::default(), 0)
+            .is_err());
+        t.finish_restore().unwrap();
+        let names = |t: &DataTree, p: &str| -> Vec<String> {
+            t.get(p)
+                .unwrap()
+                .children
+                .iter()
+                .map(|c| c.to_string())
+                .collect()
+        };
+        assert_eq!(names(&t, "/"), ["a"]);
+        assert_eq!(names(&t, "/a"), ["b", "d"]);
+        assert_eq!(names(&t, "/a/b"), ["c"]);
+
+        let mut t = DataTree::empty();
+        for p in ["/x/y", "/"] {
+            t.restore(p, None, acl.clone(), Stat::default(), 0).unwrap();
+        }
+        let err = t.finish_restore().unwrap_err();
+        assert!(err.contains("/x/y has no parent"), "{err}");
     }
 
     #[test]

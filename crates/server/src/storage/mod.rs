@@ -29,7 +29,7 @@
 //! i64), tagged entries, and a trailer. Entries: `1` session (id i64,
 //! timeout i32); `2` ACL list (index u32, acl vector); `3` node (path,
 //! data buffer with -1 for null, ACL list index u32, the 68-byte jute Stat,
-//! seq i32), parents before children. Trailer: tag `0`, session count u32,
+//! seq i32), in any order. Trailer: tag `0`, session count u32,
 //! ACL list count u32, node count u64, then the CRC-32 of every byte before
 //! it, checked before anything is decoded.
 

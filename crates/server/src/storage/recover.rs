@@ -27,6 +27,10 @@ pub trait RecoverySink {
         stat: Stat,
         seq: i32,
     ) -> Result<(), String>;
+    /// The snapshot's entries are all in (its nodes come in any order).
+    fn snapshot_end(&mut self) -> Result<(), String> {
+        Ok(())
+    }
     /// A log record after the snapshot, in zxid order.
     fn txn(&mut self, record: TxnRecord) -> Result<(), String>;
     /// How many nodes the snapshot about to be loaded holds (from its
@@ -131,7 +135,12 @@ fn load_snapshot(
     }
     *fed = true;
     decode_entries(&buf, path, sink)?;
-    Ok(())
+    sink.snapshot_end()
+        .map_err(|reason| StorageError::Rejected {
+            path: path.into(),
+            offset: buf.len() as u64,
+            reason,
+        })
 }
 
 /// Replays `files` (the first starts at or before `snap_zxid + 1`) into

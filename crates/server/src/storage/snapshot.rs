@@ -71,7 +71,7 @@ impl SnapshotWriter {
         index
     }
 
-    /// Adds a node; parents must come before their children.
+    /// Adds a node; nodes may come in any order.
     pub fn node(&mut self, path: &str, data: Option<&[u8]>, acl_index: u32, stat: &Stat, seq: i32) {
         self.buf.push(TAG_NODE);
         jute::write_string(&mut self.buf, path);
