@@ -25,7 +25,7 @@ use crate::core::storage::TxnRecord;
 use crate::core::tree::AclList;
 use crate::sessions::SessionTracker;
 use crate::storage::{
-    self, DataDirs, LogOptions, RecoverySink, SnapshotWriter, StorageError, TxnLog,
+    self, DataDirs, LogOptions, RecoverySink, SnapshotFile, SnapshotWriter, StorageError, TxnLog,
 };
 use crate::{Processor, ProcessorOptions};
 
@@ -103,7 +103,6 @@ impl RecoverySink for Loader<'_> {
 
 /// A snapshot being encoded a slice at a time.
 struct Encoding {
-    zxid: i64,
     writer: SnapshotWriter,
     /// Nodes share interned ACL lists: each list is written once. Keyed
     /// by address; the list is held so that the address cannot be reused
@@ -114,6 +113,10 @@ struct Encoding {
 /// Nodes encoded per turn of the event loop: about a millisecond, the
 /// most a request arriving meanwhile waits for the snapshot.
 const NODES_PER_STEP: usize = 4_096;
+
+/// Encoded bytes handed to the snapshot thread at a time: the snapshot is
+/// written as it is encoded, never held whole.
+const BYTES_PER_PIECE: usize = 1 << 20;
 
 fn storage_error(e: StorageError) -> io::Error {
     io::Error::other(e.to_string())
@@ -181,11 +184,13 @@ pub fn open(
     Ok((processor, sessions, durability))
 }
 
-/// An encoded snapshot: the snapshot thread finishes it (its checksum
-/// covers the whole file) and writes it.
-struct SnapshotJob {
-    zxid: i64,
-    writer: SnapshotWriter,
+/// What the snapshot thread is told: a snapshot begins, its encoded
+/// bytes piece by piece, its end (the last bytes; the thread adds the
+/// checksum over the whole file).
+enum SnapshotPiece {
+    Begin(i64),
+    Bytes(Vec<u8>),
+    End(Vec<u8>),
 }
 
 /// Snapshots (encoded a slice at a time) and the thread that writes them
@@ -194,15 +199,12 @@ pub struct Durability {
     snap_count: u64,
     last_snapshot_zxid: i64,
     next_snapshot_zxid: i64,
-    jobs: Option<mpsc::Sender<SnapshotJob>>,
+    pieces: Option<mpsc::Sender<SnapshotPiece>>,
     /// Set while a snapshot is being written: the next one waits for it.
     writing: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
     rolls: u64,
     encoding: Option<Encoding>,
-    /// The size of the last snapshot encoded: the next one's buffer is
-    /// made about that large at once rather than regrown as it fills.
-    last_snapshot_bytes: usize,
 }
 
 impl Durability {
@@ -213,7 +215,7 @@ impl Durability {
         config: &ServerConfig,
         startup_snapshot: bool,
     ) -> io::Result<Durability> {
-        let (tx, rx) = mpsc::channel::<SnapshotJob>();
+        let (tx, rx) = mpsc::channel::<SnapshotPiece>();
         let writing = Arc::new(AtomicBool::new(false));
         let busy = writing.clone();
         let retain = config.autopurge_snap_retain_count.max(3) as usize;
@@ -224,23 +226,30 @@ impl Durability {
         let thread = std::thread::Builder::new()
             .name("zkserver-snapshots".into())
             .spawn(move || {
+                let mut writer = SnapshotThread {
+                    dirs,
+                    writing: busy,
+                    file: None,
+                };
                 if startup_snapshot {
-                    if let Ok(job) = rx.recv() {
-                        write_snapshot(&dirs, job, &busy);
+                    // The purge at start counts this one.
+                    while let Ok(piece) = rx.recv() {
+                        if writer.take(piece) {
+                            break;
+                        }
                     }
                 }
-                snapshot_thread(dirs, rx, busy, retain, purge_every)
+                writer.run(rx, retain, purge_every)
             })?;
         Ok(Durability {
             snap_count: config.snap_count.max(2),
             last_snapshot_zxid: -1,
             next_snapshot_zxid: 0,
-            jobs: Some(tx),
+            pieces: Some(tx),
             writing,
             thread: Some(thread),
             rolls: 0,
             encoding: None,
-            last_snapshot_bytes: 0,
         })
     }
 
@@ -275,9 +284,9 @@ impl Durability {
         self.step(processor, NODES_PER_STEP)
     }
 
-    /// Encodes the next slice of the snapshot under way; when it is
-    /// complete, hands it to the snapshot thread. Returns whether one is
-    /// still under way (the caller comes back soon rather than sleeping).
+    /// Encodes the next slice of the snapshot under way, handing the bytes
+    /// to the snapshot thread as they pile up. Returns whether one is still
+    /// under way (the caller comes back soon rather than sleeping).
     pub fn step(&mut self, processor: &mut Processor, budget: usize) -> bool {
         let Some(e) = self.encoding.as_mut() else {
             return false;
@@ -296,23 +305,30 @@ impl Durability {
                 .node(path, node.data.as_deref(), i, &node.stat, node.seq);
         });
         if !done {
-            return true;
+            if e.writer.encoded_len() >= BYTES_PER_PIECE {
+                let bytes = e.writer.take_bytes();
+                self.send(SnapshotPiece::Bytes(bytes));
+            }
+            return self.encoding.is_some();
         }
         let Some(e) = self.encoding.take() else {
             return false;
         };
-        self.last_snapshot_bytes = e.writer.encoded_len();
-        let job = SnapshotJob {
-            zxid: e.zxid,
-            writer: e.writer,
-        };
-        self.writing.store(true, Ordering::Release);
-        if let Some(tx) = &self.jobs {
-            if tx.send(job).is_err() {
-                self.writing.store(false, Ordering::Release);
-            }
-        }
+        self.send(SnapshotPiece::End(e.writer.finish_streamed()));
         false
+    }
+
+    /// Hands a piece to the snapshot thread. Should it be gone, the
+    /// snapshot is dropped: the log still holds everything.
+    fn send(&mut self, piece: SnapshotPiece) {
+        let sent = self
+            .pieces
+            .as_ref()
+            .is_some_and(|tx| tx.send(piece).is_ok());
+        if !sent {
+            self.encoding = None;
+            self.writing.store(false, Ordering::Release);
+        }
     }
 
     /// Called as the log moves along. Takes a snapshot when one is due
@@ -342,15 +358,15 @@ impl Durability {
         let zxid = processor.last_zxid();
         self.last_snapshot_zxid = zxid;
         self.next_snapshot_zxid = zxid + self.snapshot_interval();
-        // A little room to grow over the last one.
-        let guess = self.last_snapshot_bytes + self.last_snapshot_bytes / 8;
-        let mut writer = SnapshotWriter::with_capacity(zxid, guess);
+        self.writing.store(true, Ordering::Release);
+        self.send(SnapshotPiece::Begin(zxid));
+        // Room for a piece and the node that makes it overflow.
+        let mut writer = SnapshotWriter::with_capacity(zxid, BYTES_PER_PIECE + (64 << 10));
         for (id, timeout) in processor.session_timeouts() {
             writer.session(id, timeout);
         }
         processor.begin_snapshot();
         self.encoding = Some(Encoding {
-            zxid,
             writer,
             acl_index: HashMap::new(),
         });
@@ -361,58 +377,95 @@ impl Drop for Durability {
     fn drop(&mut self) {
         // Closing the channel ends the thread once the last snapshot is
         // written.
-        self.jobs = None;
+        self.pieces = None;
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
 }
 
-fn snapshot_thread(
+/// The snapshot thread: writes snapshots as their pieces come, and runs
+/// autopurge.
+struct SnapshotThread {
     dirs: DataDirs,
-    jobs: mpsc::Receiver<SnapshotJob>,
+    /// Cleared when a snapshot is written (or failed).
     writing: Arc<AtomicBool>,
-    retain: usize,
-    purge_every: Option<Duration>,
-) {
-    // Apache's purge task first runs at start, then every interval.
-    let mut next_purge = purge_every.map(|_| Instant::now());
-    loop {
-        if let (Some(at), Some(every)) = (next_purge, purge_every) {
-            if Instant::now() >= at {
-                match storage::purge(&dirs, retain) {
-                    Ok(removed) => report_purge(&removed),
-                    Err(e) => eprintln!("zkserver: autopurge failed: {e}"),
-                }
-                next_purge = Some(Instant::now() + every);
-            }
-        }
-        let job = match next_purge {
-            Some(at) => match jobs.recv_timeout(at.saturating_duration_since(Instant::now())) {
-                Ok(job) => job,
-                Err(RecvTimeoutError::Timeout) => continue,
-                Err(RecvTimeoutError::Disconnected) => return,
-            },
-            None => match jobs.recv() {
-                Ok(job) => job,
-                Err(_) => return,
-            },
-        };
-        write_snapshot(&dirs, job, &writing);
-    }
+    /// The snapshot being written: its zxid and its file, or why it failed.
+    file: Option<(i64, io::Result<SnapshotFile>)>,
 }
 
-fn write_snapshot(dirs: &DataDirs, job: SnapshotJob, writing: &AtomicBool) {
-    let bytes = job.writer.finish();
-    if let Err(e) = storage::write_snapshot_file(dirs, job.zxid, &bytes) {
-        // The log still holds everything: a missing snapshot only makes
-        // the next recovery longer.
-        eprintln!(
-            "zkserver: could not write the snapshot at zxid 0x{:x}: {e}",
-            job.zxid
-        );
+impl SnapshotThread {
+    fn run(
+        mut self,
+        pieces: mpsc::Receiver<SnapshotPiece>,
+        retain: usize,
+        purge_every: Option<Duration>,
+    ) {
+        // Apache's purge task first runs at start, then every interval.
+        let mut next_purge = purge_every.map(|_| Instant::now());
+        loop {
+            if let (Some(at), Some(every)) = (next_purge, purge_every) {
+                if Instant::now() >= at {
+                    match storage::purge(&self.dirs, retain) {
+                        Ok(removed) => report_purge(&removed),
+                        Err(e) => eprintln!("zkserver: autopurge failed: {e}"),
+                    }
+                    next_purge = Some(Instant::now() + every);
+                }
+            }
+            let piece = match next_purge {
+                Some(at) => {
+                    match pieces.recv_timeout(at.saturating_duration_since(Instant::now())) {
+                        Ok(piece) => piece,
+                        Err(RecvTimeoutError::Timeout) => continue,
+                        Err(RecvTimeoutError::Disconnected) => return,
+                    }
+                }
+                None => match pieces.recv() {
+                    Ok(piece) => piece,
+                    Err(_) => return,
+                },
+            };
+            self.take(piece);
+        }
     }
-    writing.store(false, Ordering::Release);
+
+    /// Handles one piece; returns whether it ended a snapshot.
+    fn take(&mut self, piece: SnapshotPiece) -> bool {
+        match piece {
+            SnapshotPiece::Begin(zxid) => {
+                self.file = Some((zxid, SnapshotFile::create(&self.dirs, zxid)));
+                false
+            }
+            SnapshotPiece::Bytes(bytes) => {
+                self.write(&bytes);
+                false
+            }
+            SnapshotPiece::End(bytes) => {
+                self.write(&bytes);
+                if let Some((zxid, file)) = self.file.take() {
+                    if let Err(e) = file.and_then(SnapshotFile::finish) {
+                        // The log still holds everything: a missing
+                        // snapshot only makes the next recovery longer.
+                        eprintln!("zkserver: could not write the snapshot at zxid 0x{zxid:x}: {e}");
+                    }
+                }
+                self.writing.store(false, Ordering::Release);
+                true
+            }
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        if let Some((_, file)) = self.file.as_mut() {
+            if let Ok(f) = file {
+                if let Err(e) = f.write(bytes) {
+                    // Dropping the file removes it; the rest is ignored.
+                    *file = Err(e);
+                }
+            }
+        }
+    }
 }
 
 fn report_purge(removed: &[PathBuf]) {

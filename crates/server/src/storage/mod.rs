@@ -50,7 +50,7 @@ pub use dirs::DataDirs;
 pub use dump::{dump_log, dump_snapshot};
 pub use log::{LogOptions, TxnLog};
 pub use recover::{purge, recover, Recovered, RecoverySink};
-pub use snapshot::{write_snapshot_file, SnapshotWriter};
+pub use snapshot::{write_snapshot_file, SnapshotFile, SnapshotWriter};
 
 /// Why the files could not be opened, read or trusted.
 #[derive(Debug, thiserror::Error)]

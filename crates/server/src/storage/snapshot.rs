@@ -82,45 +82,129 @@ impl SnapshotWriter {
         self.nodes += 1;
     }
 
-    /// Bytes encoded so far.
+    /// Bytes encoded and not taken yet.
     pub fn encoded_len(&self) -> usize {
         self.buf.len()
     }
 
-    /// The file's bytes, checksum last.
-    pub fn finish(mut self) -> Vec<u8> {
+    /// Takes the bytes encoded so far, for a [`SnapshotFile`]; the writer
+    /// goes on with an empty buffer as large as the last.
+    pub fn take_bytes(&mut self) -> Vec<u8> {
+        let capacity = self.buf.capacity();
+        std::mem::replace(&mut self.buf, Vec::with_capacity(capacity))
+    }
+
+    /// The last bytes for a [`SnapshotFile`], which adds the checksum: the
+    /// rest of the entries and the trailer's tag and counts.
+    pub fn finish_streamed(mut self) -> Vec<u8> {
+        self.push_trailer();
+        self.buf
+    }
+
+    fn push_trailer(&mut self) {
         self.buf.push(TAG_END);
         jute::write_i32(&mut self.buf, self.sessions as i32);
         jute::write_i32(&mut self.buf, self.acl_lists as i32);
         jute::write_i64(&mut self.buf, self.nodes as i64);
+    }
+
+    /// The file's bytes, checksum last.
+    /// Only for a writer none of whose bytes were taken.
+    pub fn finish(mut self) -> Vec<u8> {
+        self.push_trailer();
         let crc = crc32fast::hash(&self.buf);
         self.buf.extend_from_slice(&crc.to_be_bytes());
         self.buf
     }
 }
 
-/// Writes `snapshot.<hex zxid>` durably: a temporary file, written and
-/// fsynced, renamed into place, then the directory fsynced.
+/// Writes `snapshot.<hex zxid>` (the whole file, checksum included) durably.
 pub fn write_snapshot_file(dirs: &DataDirs, zxid: i64, bytes: &[u8]) -> io::Result<PathBuf> {
-    let dir = dirs.snap_dir();
-    let path = dir.join(snapshot_name(zxid));
-    let tmp = dir.join(format!("{}{TMP_SUFFIX}", snapshot_name(zxid)));
-    let result = (|| {
-        let f = OpenOptions::new()
+    let mut f = SnapshotFile::create(dirs, zxid)?;
+    f.append(bytes)?;
+    f.commit()
+}
+
+/// A snapshot file written piece by piece as it is encoded, so that no
+/// whole snapshot is held in memory: a temporary file, fsynced when
+/// complete, renamed into place, then the directory fsynced. Dropped
+/// unfinished (a failed write), the temporary file goes.
+#[derive(Debug)]
+pub struct SnapshotFile {
+    file: std::fs::File,
+    tmp: PathBuf,
+    path: PathBuf,
+    dir: PathBuf,
+    at: u64,
+    crc: crc32fast::Hasher,
+    committed: bool,
+}
+
+impl SnapshotFile {
+    pub fn create(dirs: &DataDirs, zxid: i64) -> io::Result<SnapshotFile> {
+        let dir = dirs.snap_dir();
+        let path = dir.join(snapshot_name(zxid));
+        let tmp = dir.join(format!("{}{TMP_SUFFIX}", snapshot_name(zxid)));
+        let file = OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
-            .open(&tmp)?;
-        write_paced(&f, bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, &path)?;
-        sync_dir(dir)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io::Error::new(e.kind(), format!("{}: {e}", path.display())));
+            .open(&tmp)
+            .map_err(|e| with_path(&path, e))?;
+        Ok(SnapshotFile {
+            file,
+            tmp,
+            path,
+            dir: dir.to_path_buf(),
+            at: 0,
+            crc: crc32fast::Hasher::new(),
+            committed: false,
+        })
     }
-    Ok(path)
+
+    /// Appends encoded bytes (from [`SnapshotWriter::take_bytes`] and
+    /// [`SnapshotWriter::finish_streamed`]), counting them in the checksum.
+    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.crc.update(bytes);
+        self.append(bytes)
+    }
+
+    /// Ends the file with the checksum of everything written and makes it
+    /// durable under its name.
+    pub fn finish(mut self) -> io::Result<PathBuf> {
+        let crc = self.crc.clone().finalize();
+        self.append(&crc.to_be_bytes())?;
+        self.commit()
+    }
+
+    fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+        write_paced(&self.file, self.at, bytes).map_err(|e| with_path(&self.path, e))?;
+        self.at += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn commit(mut self) -> io::Result<PathBuf> {
+        let durable = (|| {
+            self.file.sync_all()?;
+            std::fs::rename(&self.tmp, &self.path)?;
+            sync_dir(&self.dir)
+        })();
+        durable.map_err(|e| with_path(&self.path, e))?;
+        self.committed = true;
+        Ok(self.path.clone())
+    }
+}
+
+impl Drop for SnapshotFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+fn with_path(path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{}: {e}", path.display()))
 }
 
 /// How much of a snapshot goes to the disk at a time.
@@ -132,10 +216,9 @@ const WRITE_CHUNK: usize = 1 << 20;
 /// sync meanwhile (each one flushes the disk's cache) would wait for the
 /// flood, stalling all writes for as long. Paced, a log sync waits for at
 /// most a chunk.
-fn write_paced(f: &std::fs::File, bytes: &[u8]) -> io::Result<()> {
-    let mut at = 0;
+fn write_paced(f: &std::fs::File, mut at: u64, bytes: &[u8]) -> io::Result<()> {
     for chunk in bytes.chunks(WRITE_CHUNK) {
-        f.write_all_at(chunk, at as u64)?;
+        f.write_all_at(chunk, at)?;
         // SAFETY: sync_file_range on a descriptor we own, plain integers.
         let rc = unsafe {
             libc::sync_file_range(
@@ -155,7 +238,7 @@ fn write_paced(f: &std::fs::File, bytes: &[u8]) -> io::Result<()> {
                 return Err(e);
             }
         }
-        at += chunk.len();
+        at += chunk.len() as u64;
     }
     Ok(())
 }

@@ -594,6 +594,43 @@ fn encode_snapshot(zxid: i64, s: &SampleSnapshot) -> Vec<u8> {
 }
 
 #[test]
+fn a_snapshot_written_piece_by_piece_is_the_file_written_whole() {
+    let tmp = TempDir::new("storage-pieces");
+    let dirs = open_dirs(&tmp);
+    let sample = sample_snapshot(15);
+    let whole = encode_snapshot(15, &sample);
+    let path = write_snapshot_file(&dirs, 15, &whole).unwrap();
+    std::fs::remove_file(&path).unwrap();
+
+    let mut w = SnapshotWriter::new(15);
+    let mut file = SnapshotFile::create(&dirs, 15).unwrap();
+    for (id, t) in &sample.sessions {
+        w.session(*id, *t);
+    }
+    file.write(&w.take_bytes()).unwrap();
+    for acl in &sample.acl_lists {
+        w.acl_list(acl);
+    }
+    for (path, data, acl, stat, seq) in &sample.nodes {
+        w.node(path, data.as_deref(), *acl, stat, *seq);
+        file.write(&w.take_bytes()).unwrap();
+    }
+    file.write(&w.finish_streamed()).unwrap();
+    assert_eq!(file.finish().unwrap(), path);
+    assert_eq!(std::fs::read(&path).unwrap(), whole);
+
+    // One left unfinished (its write failed) leaves nothing behind.
+    let file = SnapshotFile::create(&dirs, 16).unwrap();
+    drop(file);
+    let names: Vec<_> = std::fs::read_dir(dirs.snap_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with("snapshot"))
+        .collect();
+    assert_eq!(names, ["snapshot.f"]);
+}
+
+#[test]
 fn a_snapshot_round_trips_and_the_log_after_it_replays() {
     let tmp = TempDir::new("storage-snap");
     let dirs = open_dirs(&tmp);
