@@ -108,6 +108,9 @@ struct Encoding {
     /// by address; the list is held so that the address cannot be reused
     /// by another list before the snapshot is complete.
     acl_index: HashMap<usize, (u32, AclList)>,
+    /// The last list looked up, by address, and its index: most nodes
+    /// carry the same list as the one before.
+    last_acl: (usize, u32),
 }
 
 /// Nodes encoded per turn of the event loop: about a millisecond, the
@@ -293,13 +296,19 @@ impl Durability {
         };
         let done = processor.snapshot_step(budget, |path, node| {
             let key = Arc::as_ptr(&node.acl) as usize;
-            let i = match e.acl_index.get(&key) {
-                Some((i, _)) => *i,
-                None => {
-                    let i = e.writer.acl_list(&node.acl);
-                    e.acl_index.insert(key, (i, node.acl.clone()));
-                    i
-                }
+            let i = if key == e.last_acl.0 {
+                e.last_acl.1
+            } else {
+                let i = match e.acl_index.get(&key) {
+                    Some((i, _)) => *i,
+                    None => {
+                        let i = e.writer.acl_list(&node.acl);
+                        e.acl_index.insert(key, (i, node.acl.clone()));
+                        i
+                    }
+                };
+                e.last_acl = (key, i);
+                i
             };
             e.writer
                 .node(path, node.data.as_deref(), i, &node.stat, node.seq);
@@ -369,6 +378,8 @@ impl Durability {
         self.encoding = Some(Encoding {
             writer,
             acl_index: HashMap::new(),
+            // No list lives at address 0.
+            last_acl: (0, 0),
         });
     }
 }

@@ -12,6 +12,22 @@
 use super::node_table::NodeTable;
 use super::tree::Node;
 
+/// How many nodes ahead the walk asks for memory.
+const PREFETCH_AHEAD: usize = 8;
+
+/// Asks the CPU to bring the cache line at `p` in; only a hint.
+#[inline(always)]
+fn prefetch(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE is part of every x86_64 CPU, and a prefetch never
+    // faults, whatever the address.
+    unsafe {
+        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast())
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 #[derive(Debug)]
 pub struct Capture {
     /// The capture's number: a node whose `captured` holds it was handed
@@ -68,7 +84,21 @@ impl Capture {
             if handed >= budget {
                 return false;
             }
-            for (path, node) in table.shard_mut(self.shard) {
+            let mut entries: Vec<(&str, &mut Node)> = table.shard_mut(self.shard).collect();
+            for i in 0..entries.len() {
+                // The walk's time goes in cache misses: a node's path, the
+                // node, its data, each elsewhere in memory. Asking for them
+                // a few nodes ahead lets the misses overlap.
+                if let Some((path, node)) = entries.get(i + PREFETCH_AHEAD) {
+                    prefetch(path.as_ptr());
+                    prefetch((&**node as *const Node).cast());
+                }
+                if let Some((_, node)) = entries.get(i + PREFETCH_AHEAD / 2) {
+                    if let Some(data) = node.data.as_deref() {
+                        prefetch(data.as_ptr());
+                    }
+                }
+                let (path, node) = &mut entries[i];
                 if node.captured != self.number {
                     node.captured = self.number;
                     f(path, node);
