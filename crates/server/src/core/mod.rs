@@ -3,6 +3,7 @@
 
 pub mod acl;
 mod capture;
+pub mod child_name;
 mod node_table;
 pub mod processor;
 mod reads;

@@ -1280,7 +1280,7 @@ fn state_rebuilt_from_a_walk_and_a_replay_matches_the_original() {
         let mut v = Vec::new();
         p.begin_snapshot();
         p.snapshot_step(usize::MAX, |path, n| {
-            let children: Vec<Box<str>> = n.children.iter().cloned().collect();
+            let children: Vec<String> = n.children.iter().map(|c| c.to_string()).collect();
             v.push((
                 path.to_string(),
                 n.data.clone(),

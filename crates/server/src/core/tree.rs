@@ -8,6 +8,7 @@ use std::sync::Arc;
 use zkrs_proto::path::{basename, parent};
 
 use super::capture::Capture;
+use super::child_name::ChildName;
 use super::node_table::NodeTable;
 use zkrs_proto::records::{Acl, Id, Stat};
 
@@ -67,9 +68,8 @@ pub struct Node {
     /// The base of sequential suffixes: Apache counts child creations for it,
     /// while `cversion` also counts deletions.
     pub seq: i32,
-    /// Names as boxed strings: 8 bytes less than `String` per child, which
-    /// adds up over large trees.
-    pub children: BTreeSet<Box<str>>,
+    /// Short names are held inline (see child_name.rs).
+    pub children: BTreeSet<ChildName>,
     /// The number of the last snapshot capture that handed this node out
     /// or kept it as it was (0: none).
     pub captured: u32,
@@ -205,7 +205,7 @@ impl DataTree {
         let add = |t: &mut DataTree, path: &str, acl: &AclList, children: &[&str]| {
             let mut n = Node::new(empty(), acl.clone(), Stat::default());
             for c in children {
-                n.children.insert((*c).into());
+                n.children.insert(ChildName::from(*c));
             }
             n.stat.num_children = children.len() as i32;
             // Apache's fresh tree reports minus the number of built-in children.
@@ -257,7 +257,7 @@ impl DataTree {
         if path != "/" {
             match self.nodes.get_mut(parent(path)) {
                 Some(parent) => {
-                    parent.children.insert(basename(path).into());
+                    parent.children.insert(ChildName::from(basename(path)));
                 }
                 None => self.orphans.push(path.into()),
             }
@@ -279,7 +279,7 @@ impl DataTree {
                 .nodes
                 .get_mut(parent(&path))
                 .ok_or_else(|| format!("node {path} has no parent"))?;
-            parent.children.insert(basename(&path).into());
+            parent.children.insert(ChildName::from(basename(&path)));
         }
         Ok(())
     }
@@ -438,7 +438,7 @@ impl DataTree {
         journal: &mut Vec<Undo>,
     ) -> Stat {
         let parent_path = parent(path);
-        let name = basename(path).to_string();
+        let name = ChildName::from(basename(path));
         self.keep_before(parent_path);
         let parent = self
             .nodes
@@ -449,7 +449,7 @@ impl DataTree {
             parent_stat: parent.stat.clone(),
             parent_seq: parent.seq,
         });
-        parent.children.insert(name.into_boxed_str());
+        parent.children.insert(name);
         parent.stat.cversion = parent.stat.cversion.wrapping_add(1);
         parent.seq = parent.seq.wrapping_add(1);
         parent.stat.pzxid = zxid;
@@ -497,7 +497,7 @@ impl DataTree {
                 parent_stat: parent.stat.clone(),
                 parent_seq: parent.seq,
             });
-            parent.children.remove(basename(path));
+            parent.children.remove(&ChildName::from(basename(path)));
             parent.stat.cversion = parent.stat.cversion.wrapping_add(1);
             parent.stat.pzxid = zxid;
             parent.stat.num_children = parent.children.len() as i32;
@@ -563,7 +563,7 @@ impl DataTree {
                         self.unregister(&path, n.owner());
                     }
                     if let Some(p) = self.nodes.get_mut(parent(&path)) {
-                        p.children.remove(basename(&path));
+                        p.children.remove(&ChildName::from(basename(&path)));
                         p.stat = parent_stat;
                         p.seq = parent_seq;
                     }
@@ -575,7 +575,7 @@ impl DataTree {
                     parent_seq,
                 } => {
                     if let Some(p) = self.nodes.get_mut(parent(&path)) {
-                        p.children.insert(basename(&path).into());
+                        p.children.insert(ChildName::from(basename(&path)));
                         p.stat = parent_stat;
                         p.seq = parent_seq;
                     }
