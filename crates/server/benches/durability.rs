@@ -28,7 +28,6 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -148,11 +147,8 @@ impl SyncProbe {
             Prealloc::Written => file
                 .write_all_at(&vec![0u8; size], 0)
                 .expect("fill the probe file"),
-            Prealloc::Fallocated => {
-                // SAFETY: fallocate on a descriptor we own, plain integers.
-                let rc = unsafe { libc::fallocate(file.as_raw_fd(), 0, 0, size as libc::off_t) };
-                assert_eq!(rc, 0, "fallocate: {}", io::Error::last_os_error());
-            }
+            Prealloc::Fallocated => zkrs_server::sys::fallocate(&file, 0, size as u64)
+                .expect("fallocate the probe file"),
         }
         file.sync_all().expect("sync the probe file");
         SyncProbe {

@@ -284,15 +284,7 @@ fn mntr(v: &ServerView<'_>) -> String {
     let open_fds = std::fs::read_dir("/proc/self/fd")
         .map(|d| d.count())
         .unwrap_or(0);
-    let max_fds = {
-        let mut r = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        // SAFETY: getrlimit fills the struct we pass.
-        unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) };
-        r.rlim_cur
-    };
+    let max_fds = crate::sys::open_file_limit();
     let rows: Vec<(&str, String)> = vec![
         ("zk_version", version()),
         ("zk_server_state", "standalone".into()),

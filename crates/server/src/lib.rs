@@ -11,6 +11,7 @@ pub mod network;
 pub mod server;
 pub mod sessions;
 pub mod storage;
+pub mod sys;
 
 pub use config::{ConfigError, ServerConfig};
 pub use core::processor::{Output, Processor, ProcessorOptions, ProcessorStats};

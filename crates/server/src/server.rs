@@ -29,7 +29,7 @@ impl Server {
     /// Binds `clientPortAddress:clientPort` (port 0 picks a free port) and
     /// serves on a new thread.
     pub fn start(config: ServerConfig) -> io::Result<ServerHandle> {
-        raise_fd_limit();
+        crate::sys::raise_open_file_limit();
         if let Some(dir) = &config.data_dir {
             std::fs::create_dir_all(dir)?;
         }
@@ -100,20 +100,5 @@ impl ServerHandle {
 impl Drop for ServerHandle {
     fn drop(&mut self) {
         let _ = self.shutdown();
-    }
-}
-
-/// Many sessions need many descriptors: raise the soft limit to the hard one.
-fn raise_fd_limit() {
-    let mut r = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: plain getrlimit/setrlimit on a struct we own.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) == 0 && r.rlim_cur < r.rlim_max {
-            r.rlim_cur = r.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &r);
-        }
     }
 }

@@ -102,18 +102,14 @@ fn run() -> Result<(), String> {
 
     // Block the stop signals before any thread starts, so that only the
     // sigwait below receives them.
-    let set = stop_signals();
-    // SAFETY: changing this thread's signal mask with a set we built.
-    unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+    let stop = zkrs_server::sys::StopSignals::block();
 
     let handle = Server::start(config).map_err(|e| format!("cannot start: {e}"))?;
     let mut out = std::io::stdout();
     let _ = writeln!(out, "zkserver listening on {}", handle.local_addr());
     let _ = out.flush();
 
-    let mut sig: libc::c_int = 0;
-    // SAFETY: waits for one of the blocked signals.
-    unsafe { libc::sigwait(&set, &mut sig) };
+    stop.wait();
     handle.stop().map_err(|e| format!("stopping: {e}"))?;
     Ok(())
 }
@@ -139,16 +135,5 @@ fn dump(mode: &str, rest: &[String]) -> Result<(), String> {
             Err(e) if e.kind() != ErrorKind::BrokenPipe => Err(format!("writing output: {e}")),
             _ => Ok(()),
         },
-    }
-}
-
-fn stop_signals() -> libc::sigset_t {
-    // SAFETY: sigemptyset initialises the set before sigaddset uses it.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGTERM);
-        libc::sigaddset(&mut set, libc::SIGINT);
-        set
     }
 }

@@ -11,22 +11,10 @@
 
 use super::node_table::NodeTable;
 use super::tree::Node;
+use crate::sys::prefetch;
 
 /// How many nodes ahead the walk asks for memory.
 const PREFETCH_AHEAD: usize = 8;
-
-/// Asks the CPU to bring the cache line at `p` in; only a hint.
-#[inline(always)]
-fn prefetch(p: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: SSE is part of every x86_64 CPU, and a prefetch never
-    // faults, whatever the address.
-    unsafe {
-        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(p.cast())
-    };
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
-}
 
 #[derive(Debug)]
 pub struct Capture {

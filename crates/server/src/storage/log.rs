@@ -4,7 +4,6 @@
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::FileExt;
-use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};
 
@@ -144,7 +143,7 @@ impl TxnLog {
     pub fn open(dirs: &DataDirs, opts: LogOptions) -> Result<TxnLog, StorageError> {
         let dir = dirs.log_dir().to_path_buf();
         std::fs::metadata(&dir).map_err(|e| StorageError::io(&dir, e))?;
-        ignore_file_size_signal();
+        crate::sys::ignore_file_size_signal();
         let mut group = Vec::with_capacity(64 * 1024);
         group.resize(GROUP_PREFIX, 0);
         Ok(TxnLog {
@@ -359,18 +358,6 @@ impl Drop for TxnLog {
     }
 }
 
-/// A write past the file size limit (RLIMIT_FSIZE) raises SIGXFSZ, which
-/// kills the process by default; ignored, the write fails with EFBIG and
-/// the request fails like any other failed write (the JVM does the same).
-fn ignore_file_size_signal() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: sets the disposition of one signal to "ignore"; no handler
-        // code runs.
-        unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
-    });
-}
-
 /// Whether an existing log file has no chunk that verifies (left empty or
 /// all zeros by a crash), so a new file may take its name.
 fn holds_no_records(path: &Path) -> io::Result<bool> {
@@ -389,23 +376,14 @@ fn preallocate(log: &mut OpenLog, end: u64, step: u64) {
     }
     let target = end.div_ceil(step) * step;
     let len = target - log.allocated;
-    // SAFETY: fallocate on a file descriptor we own, with plain integers.
-    let rc = unsafe {
-        libc::fallocate(
-            log.file.as_raw_fd(),
-            0,
-            log.allocated as libc::off_t,
-            len as libc::off_t,
-        )
-    };
-    if rc == 0 {
-        log.allocated = target;
-        return;
-    }
-    if io::Error::last_os_error().raw_os_error() == Some(libc::EOPNOTSUPP)
-        && log.file.set_len(target).is_ok()
-    {
-        log.allocated = target;
+    match crate::sys::fallocate(&log.file, log.allocated, len) {
+        Ok(()) => log.allocated = target,
+        Err(e)
+            if e.raw_os_error() == Some(libc::EOPNOTSUPP) && log.file.set_len(target).is_ok() =>
+        {
+            log.allocated = target;
+        }
+        Err(_) => {}
     }
 }
 

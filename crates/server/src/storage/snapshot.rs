@@ -4,7 +4,6 @@
 use std::fs::OpenOptions;
 use std::io;
 use std::os::unix::fs::FileExt;
-use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
 use zkrs_proto::jute::{self, Decode, DecodeError, Encode, Reader};
@@ -219,19 +218,7 @@ const WRITE_CHUNK: usize = 1 << 20;
 fn write_paced(f: &std::fs::File, mut at: u64, bytes: &[u8]) -> io::Result<()> {
     for chunk in bytes.chunks(WRITE_CHUNK) {
         f.write_all_at(chunk, at)?;
-        // SAFETY: sync_file_range on a descriptor we own, plain integers.
-        let rc = unsafe {
-            libc::sync_file_range(
-                f.as_raw_fd(),
-                at as libc::off64_t,
-                chunk.len() as libc::off64_t,
-                libc::SYNC_FILE_RANGE_WAIT_BEFORE
-                    | libc::SYNC_FILE_RANGE_WRITE
-                    | libc::SYNC_FILE_RANGE_WAIT_AFTER,
-            )
-        };
-        if rc != 0 {
-            let e = io::Error::last_os_error();
+        if let Err(e) = crate::sys::write_back(f, at, chunk.len() as u64) {
             // Some filesystems do not offer it: the fsync at the end
             // writes everything then.
             if e.raw_os_error() != Some(libc::ENOSYS) && e.raw_os_error() != Some(libc::EINVAL) {

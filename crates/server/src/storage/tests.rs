@@ -969,16 +969,9 @@ fn failed_write_child() {
     let dir = std::env::var_os("ZKRS_FSIZE_TEST_DIR").expect("run by its parent test");
     let dirs = DataDirs::open(Path::new(&dir), None).unwrap();
     let limit = 60_000u64;
-    // SAFETY: a plain libc call on this process's own limits. Opening the
-    // log makes a write past the limit fail with EFBIG instead of killing
-    // the process with SIGXFSZ.
-    unsafe {
-        let rl = libc::rlimit {
-            rlim_cur: limit,
-            rlim_max: limit,
-        };
-        assert_eq!(libc::setrlimit(libc::RLIMIT_FSIZE, &rl), 0);
-    }
+    // Opening the log makes a write past the limit fail with EFBIG instead
+    // of killing the process with SIGXFSZ.
+    crate::sys::set_file_size_limit(limit).unwrap();
     let mut log = TxnLog::open(
         &dirs,
         LogOptions {
