@@ -796,9 +796,15 @@ fn measure_writes(kinds: &[Kind], parent: &Path) -> (Vec<Figures>, Probes) {
         zeroed: Vec::with_capacity(seq),
         fallocated: Vec::with_capacity(seq),
     };
-    for _ in 0..seq {
-        probes.zeroed.push(zeroed.sample());
-        probes.fallocated.push(fallocated.sample());
+    for i in 0..seq {
+        // Alternately first: a sync right after a create's waits for more.
+        if i % 2 == 0 {
+            probes.zeroed.push(zeroed.sample());
+            probes.fallocated.push(fallocated.sample());
+        } else {
+            probes.fallocated.push(fallocated.sample());
+            probes.zeroed.push(zeroed.sample());
+        }
         for (w, lat) in seq_writers.iter_mut().zip(&mut seq_latencies) {
             lat.extend(w.run(1));
         }
