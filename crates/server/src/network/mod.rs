@@ -178,10 +178,7 @@ impl EventLoop {
             if self.snapshot_busy {
                 wait = 0;
             }
-            // While a snapshot is encoded the loop has that to do during a
-            // sync, so the log thread syncs.
-            let sync_here = !self.snapshot_busy
-                && self.sync_policy.may_sync_inline()
+            let sync_here = self.syncs_inline()
                 && self.processor.has_unsynced()
                 && !self.processor.sync_in_flight();
             if sync_here {
@@ -578,9 +575,9 @@ impl EventLoop {
         if let Err(rb) = self.processor.finish_sync() {
             self.rolled_back(rb);
         }
-        // When syncs may run inline the group waits for the loop to run
-        // out of work (see `run`).
-        if self.snapshot_busy || !self.sync_policy.may_sync_inline() {
+        // When syncs run inline the group waits for the loop to run out of
+        // work (see `run`).
+        if !self.syncs_inline() {
             self.start_sync_on_log_thread();
         }
         let durable = self.processor.durable_zxid();
@@ -602,6 +599,13 @@ impl EventLoop {
             // wait unread so that one comes.
             self.quiescing = d.after_sync(&mut self.processor);
         }
+    }
+
+    /// Whether a group is synced on this thread once the loop runs out of
+    /// work. Not while a snapshot is encoded: the loop has that to do
+    /// during a sync, so the log thread syncs.
+    fn syncs_inline(&self) -> bool {
+        !self.snapshot_busy && self.sync_policy.may_sync_inline()
     }
 
     /// Writes the applied group and hands its sync to the log thread.
