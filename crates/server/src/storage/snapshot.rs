@@ -96,24 +96,20 @@ impl SnapshotWriter {
     /// The last bytes for a [`SnapshotFile`], which adds the checksum: the
     /// rest of the entries and the trailer's tag and counts.
     pub fn finish_streamed(mut self) -> Vec<u8> {
-        self.push_trailer();
-        self.buf
-    }
-
-    fn push_trailer(&mut self) {
         self.buf.push(TAG_END);
         jute::write_i32(&mut self.buf, self.sessions as i32);
         jute::write_i32(&mut self.buf, self.acl_lists as i32);
         jute::write_i64(&mut self.buf, self.nodes as i64);
+        self.buf
     }
 
-    /// The file's bytes, checksum last.
-    /// Only for a writer none of whose bytes were taken.
-    pub fn finish(mut self) -> Vec<u8> {
-        self.push_trailer();
-        let crc = crc32fast::hash(&self.buf);
-        self.buf.extend_from_slice(&crc.to_be_bytes());
-        self.buf
+    /// The whole file's bytes, checksum last. Only for a writer none of
+    /// whose bytes were taken.
+    pub fn finish(self) -> Vec<u8> {
+        let mut buf = self.finish_streamed();
+        let crc = crc32fast::hash(&buf);
+        buf.extend_from_slice(&crc.to_be_bytes());
+        buf
     }
 }
 
