@@ -152,7 +152,7 @@ fn binary_refuses_ensembles_and_bad_values_clearly() {
 #[test]
 fn ten_thousand_concurrent_sessions() {
     const N: usize = 10_000;
-    raise_own_fd_limit();
+    zkrs_server::sys::raise_open_file_limit();
     let dir = TempDir::new("zkserver-many");
     let cfg = dir.path().join("zoo.cfg");
     std::fs::write(&cfg, "maxClientCnxns=0\nmaxSessionTimeout=120000\n").unwrap();
@@ -190,19 +190,6 @@ fn ten_thousand_concurrent_sessions() {
         "{mntr}"
     );
     eprintln!("{N} sessions opened and pinged in {:?}", started.elapsed());
-}
-
-fn raise_own_fd_limit() {
-    let mut r = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit/setrlimit on a struct we own.
-    unsafe {
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut r);
-        r.rlim_cur = r.rlim_max;
-        libc::setrlimit(libc::RLIMIT_NOFILE, &r);
-    }
 }
 
 /// maxClientCnxns limits the connections from one address: the next one is
