@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 
 use mio::{Events, Interest, Poll, Token};
 use testkit::raw::RawSession;
-use testkit::{free_port, TempDir};
+use testkit::{free_port, process_cpu, TempDir};
 use zkrs_proto::consts::op;
 use zkrs_proto::frame::{begin_frame, finish_frame, FrameDecoder};
 use zkrs_proto::jute::{Decode, Encode, Reader};
@@ -403,17 +403,6 @@ fn node_count(port: u16) -> Option<u64> {
     srvr.lines()
         .find_map(|l| l.strip_prefix("Node count:"))
         .and_then(|v| v.trim().parse().ok())
-}
-
-/// CPU time (user + system, all threads) of a process so far.
-fn process_cpu(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-    // SAFETY: sysconf has no preconditions.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-    Duration::from_secs_f64((ticks(11) + ticks(12)) as f64 / hz)
 }
 
 // ---------------------------------------------------------------- workloads

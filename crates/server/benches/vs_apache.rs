@@ -15,7 +15,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use testkit::raw::RawSession;
-use testkit::{free_port, TempDir};
+use testkit::{free_port, process_cpu, TempDir};
 use zkrs_proto::consts::op;
 use zkrs_proto::frame::write_frame;
 use zkrs_proto::jute::{to_vec, Encode};
@@ -130,15 +130,6 @@ fn start_zkserver() -> Peer {
     }
 }
 
-/// CPU time (user + system) of a process, in clock ticks.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let f: Vec<&str> = after.split_whitespace().collect();
-    f.get(11).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-        + f.get(12).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
-}
-
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
@@ -225,7 +216,7 @@ fn throughput(peer: &Peer, ops: usize, window: usize) -> (f64, f64) {
         path: "/bench".into(),
         watch: false,
     };
-    let cpu0 = cpu_ticks(peer.child.id());
+    let cpu0 = process_cpu(peer.child.id());
     let t0 = Instant::now();
     let mut sent = 0;
     let mut done = 0;
@@ -242,14 +233,11 @@ fn throughput(peer: &Peer, ops: usize, window: usize) -> (f64, f64) {
         done += batch;
     }
     let secs = t0.elapsed().as_secs_f64();
-    let cpu = (cpu_ticks(peer.child.id()) - cpu0) as f64 / clock_ticks_per_sec();
+    let cpu = process_cpu(peer.child.id())
+        .saturating_sub(cpu0)
+        .as_secs_f64();
     assert_eq!(errors, 0, "{}: getData errors", peer.name);
     (ops as f64 / secs, cpu * 1e6 / ops as f64)
-}
-
-fn clock_ticks_per_sec() -> f64 {
-    // SAFETY: sysconf has no preconditions.
-    (unsafe { libc::sysconf(libc::_SC_CLK_TCK) }) as f64
 }
 
 fn memory_with_nodes(peer: &Peer, nodes: usize) -> u64 {
