@@ -20,18 +20,11 @@
 #include <arpa/inet.h>
 #include <zookeeper.h>
 
+#include "check.h"
+
 static char hosts[256];
 static zhandle_t *main_zh;
 static char root[128];
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            printf("CHECK FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
-            fflush(stdout);                                                  \
-            exit(1);                                                         \
-        }                                                                    \
-    } while (0)
 
 static void out(const char *fmt, ...) {
     va_list ap;

@@ -22,18 +22,11 @@
 #include <unistd.h>
 #include <zookeeper.h>
 
+#include "check.h"
+
 #define WORKERS 4
 #define ROUNDS 6
 #define WAIT_MS 60000
-
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond)) {                                                       \
-            printf("CHECK FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
-            fflush(stdout);                                                  \
-            exit(1);                                                         \
-        }                                                                    \
-    } while (0)
 
 static char hosts[256];
 static char root[128];
