@@ -11,6 +11,10 @@
 //!   filled data directory to its first `ruok` answer and to a successful
 //!   getData of the last node created: target at most 2 seconds.
 //!
+//! A third peer, the null server (see null_server.rs), takes its turns in
+//! the concurrent rounds: it answers at once and keeps nothing, so what it
+//! reaches is the most any server could on this machine with this client.
+//!
 //!   cargo bench -p zkrs-server --bench durability
 //!
 //! Other work on a shared machine moves fdatasync times a lot from one
@@ -19,12 +23,13 @@
 //! turns in rounds.
 //!
 //! Environment: BENCH_DIR (parent of the data directories, default the
-//! system temp dir), BENCH_PEERS (default "zkserver,apache"), BENCH_ROUNDS
+//! system temp dir), BENCH_PEERS (default "zkserver,apache,null"), BENCH_ROUNDS
 //! (of the concurrent runs, 10), BENCH_SEQ (sequential creates, and
 //! fdatasync probes, 2000), BENCH_WRITERS (64), BENCH_WRITE_SECS (per
 //! server, 10), BENCH_WARMUP_SECS (5), BENCH_ZNODES (1000000),
 //! BENCH_APACHE_HEAP (JVM -Xmx, default 4g), BENCH_KEEP (1: leave the
-//! data directories in place).
+//! data directories in place), BENCH_SNAPCOUNT (both servers' snapCount,
+//! 100000).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -40,6 +45,9 @@ use zkrs_proto::consts::op;
 use zkrs_proto::frame::{begin_frame, finish_frame, FrameDecoder};
 use zkrs_proto::jute::{Decode, Encode, Reader};
 use zkrs_proto::records::*;
+
+#[path = "durability/null_server.rs"]
+mod null_server;
 
 const ZKSERVER: &str = env!("CARGO_BIN_EXE_zkserver");
 /// Children per parent when filling the tree.
@@ -213,6 +221,8 @@ fn data_files(dir: &Path) -> String {
 enum Kind {
     ZkServer,
     Apache,
+    /// The null server: answers everything at once and keeps nothing.
+    Null,
 }
 
 impl Kind {
@@ -220,6 +230,7 @@ impl Kind {
         match self {
             Kind::ZkServer => "zkserver",
             Kind::Apache => "apache",
+            Kind::Null => "null",
         }
     }
 }
@@ -242,11 +253,12 @@ impl Server {
         let port = free_port();
         // Both fsync every write before answering (forceSync=yes, the
         // default, said explicitly) and snapshot every 100,000 transactions
-        // (the default too).
+        // (the default too) unless BENCH_SNAPCOUNT says otherwise.
         let mut text = format!(
             "tickTime=2000\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n\
-             4lw.commands.whitelist=*\nmaxClientCnxns=0\nforceSync=yes\nsnapCount=100000\n",
-            dir.join("data").display()
+             4lw.commands.whitelist=*\nmaxClientCnxns=0\nforceSync=yes\nsnapCount={}\n",
+            dir.join("data").display(),
+            env_num("BENCH_SNAPCOUNT", 100_000)
         );
         if kind == Kind::Apache {
             text.push_str("admin.enableServer=false\n");
@@ -285,6 +297,11 @@ impl Server {
                     .arg("/etc/zookeeper/conf:/usr/share/java/zookeeper.jar:/usr/share/java/*")
                     .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
                     .arg(&self.cfg);
+                c
+            }
+            Kind::Null => {
+                let mut c = Command::new(std::env::current_exe().expect("the bench binary"));
+                c.arg(null_server::FLAG).arg(self.port.to_string());
                 c
             }
         };
@@ -774,9 +791,11 @@ fn measure_writes(kinds: &[Kind], parent: &Path) -> (Vec<Figures>, Probes) {
         warm.close();
         concurrent_writers(s, "/warm-writers", writers, warmup);
     }
-    let mut seq_writers: Vec<SequentialWriter> = servers
+    // The null server has no sync to wait for: its sequential latency
+    // says nothing, and taking turns with it would only change the others'.
+    let mut seq_writers: Vec<Option<SequentialWriter>> = servers
         .iter()
-        .map(|s| SequentialWriter::new(s.port, "/seq"))
+        .map(|s| (s.kind != Kind::Null).then(|| SequentialWriter::new(s.port, "/seq")))
         .collect();
     let mut seq_latencies = vec![Vec::new(); servers.len()];
     let mut zeroed = SyncProbe::new(parent, "probe-zeroed", seq, Prealloc::Written);
@@ -795,10 +814,12 @@ fn measure_writes(kinds: &[Kind], parent: &Path) -> (Vec<Figures>, Probes) {
             probes.zeroed.push(zeroed.sample());
         }
         for (w, lat) in seq_writers.iter_mut().zip(&mut seq_latencies) {
-            lat.extend(w.run(1));
+            if let Some(w) = w {
+                lat.extend(w.run(1));
+            }
         }
     }
-    for w in seq_writers {
+    for w in seq_writers.into_iter().flatten() {
         w.close();
     }
     let mut runs: Vec<WriteRun> = servers.iter().map(|_| WriteRun::default()).collect();
@@ -822,13 +843,19 @@ fn measure_writes(kinds: &[Kind], parent: &Path) -> (Vec<Figures>, Probes) {
             client_cpu: w.per_create(w.client_cpu),
             ..Figures::default()
         };
+        let sequential = if lat.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "sequential create median {:7.1} us  p99 {:7.1} us | ",
+                us(f.seq_median),
+                us(f.seq_p99)
+            )
+        };
         println!(
-            "{:9} sequential create median {:7.1} us  p99 {:7.1} us | {writers} writers {:8.0} \
-             creates/s  median {:7.1} us  p99 {:7.1} us  cpu per create: server {:5.1} us, \
-             client {:5.1} us",
+            "{:9} {sequential}{writers} writers {:8.0} creates/s  median {:7.1} us  p99 {:7.1} \
+             us  cpu per create: server {:5.1} us, client {:5.1} us",
             s.name(),
-            us(f.seq_median),
-            us(f.seq_p99),
             f.throughput,
             us(f.writers_median),
             us(f.writers_p99),
@@ -1022,17 +1049,48 @@ fn print_table(baseline: Duration, fallocated: Duration, table: &Table, writers:
     }
 }
 
+/// What the null server reached, and so what any server could on this
+/// machine with this client.
+fn print_ceiling(null: &Figures, table: &Table, writers: usize) {
+    println!(
+        "ceiling: the null server (answers at once, keeps nothing) took {:.0} creates/s from \
+         {writers} writers, server cpu {:.1} us and client cpu {:.1} us per create",
+        null.throughput,
+        us(null.server_cpu),
+        us(null.client_cpu)
+    );
+    let share = |f: &Figures| f.throughput / null.throughput;
+    if let Some(a) = table.a {
+        println!(
+            "  apache reached {:.2} of it; {THROUGHPUT_FACTOR:.0}x apache would be {:.2} of it",
+            share(&a),
+            THROUGHPUT_FACTOR * share(&a)
+        );
+    }
+    if let Some(z) = table.z {
+        println!("  zkserver reached {:.2} of it", share(&z));
+    }
+}
+
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let peers = std::env::var("BENCH_PEERS").unwrap_or_else(|_| "zkserver,apache".into());
-    let kinds: Vec<Kind> = [Kind::ZkServer, Kind::Apache]
+    let mut args = std::env::args()
+        .skip_while(|a| a != null_server::FLAG)
+        .skip(1);
+    if let Some(port) = args.next() {
+        let port = port.parse().expect("a port after --null-server");
+        null_server::serve(port).expect("the null server");
+        return;
+    }
+    let peers = std::env::var("BENCH_PEERS").unwrap_or_else(|_| "zkserver,apache,null".into());
+    let kinds: Vec<Kind> = [Kind::ZkServer, Kind::Apache, Kind::Null]
         .into_iter()
         .filter(|k| peers.split(',').any(|p| p.trim() == k.name()))
         .collect();
     assert!(
-        !kinds.is_empty(),
+        kinds.iter().any(|&k| k != Kind::Null),
         "BENCH_PEERS={peers:?} names neither zkserver nor apache"
     );
     if kinds.contains(&Kind::Apache) {
@@ -1068,7 +1126,9 @@ fn main() {
         probes.zeroed.len()
     );
     for (kind, f) in kinds.iter().zip(&mut figures) {
-        measure_restart(*kind, parent, znodes, f);
+        if *kind != Kind::Null {
+            measure_restart(*kind, parent, znodes, f);
+        }
     }
     let find = |k: Kind| kinds.iter().position(|&x| x == k).map(|i| figures[i]);
     let table = Table {
@@ -1076,5 +1136,8 @@ fn main() {
         a: find(Kind::Apache),
     };
     print_table(baseline, fallocated, &table, writers);
+    if let Some(null) = find(Kind::Null) {
+        print_ceiling(&null, &table, writers);
+    }
     println!("machine at the end: {}", machine_load());
 }
