@@ -80,6 +80,23 @@ pub fn fallocate(file: &File, offset: u64, len: u64) -> io::Result<()> {
 /// them (sync_file_range): not a durability point (no metadata, no disk
 /// cache flush), only a way to send data to the disk in steps.
 pub fn write_back(file: &File, offset: u64, len: u64) -> io::Result<()> {
+    sync_file_range(
+        file,
+        offset,
+        len,
+        libc::SYNC_FILE_RANGE_WAIT_BEFORE
+            | libc::SYNC_FILE_RANGE_WRITE
+            | libc::SYNC_FILE_RANGE_WAIT_AFTER,
+    )
+}
+
+/// Starts writing `len` bytes of `file` from `offset` to the disk, without
+/// waiting for them.
+pub fn start_write_back(file: &File, offset: u64, len: u64) -> io::Result<()> {
+    sync_file_range(file, offset, len, libc::SYNC_FILE_RANGE_WRITE)
+}
+
+fn sync_file_range(file: &File, offset: u64, len: u64, flags: libc::c_uint) -> io::Result<()> {
     // SAFETY: sync_file_range on a descriptor the File keeps open, plain
     // integers.
     let rc = unsafe {
@@ -87,9 +104,7 @@ pub fn write_back(file: &File, offset: u64, len: u64) -> io::Result<()> {
             file.as_raw_fd(),
             offset as libc::off64_t,
             len as libc::off64_t,
-            libc::SYNC_FILE_RANGE_WAIT_BEFORE
-                | libc::SYNC_FILE_RANGE_WRITE
-                | libc::SYNC_FILE_RANGE_WAIT_AFTER,
+            flags,
         )
     };
     match rc {
@@ -164,6 +179,7 @@ mod tests {
         use std::os::unix::fs::FileExt;
         f.write_all_at(b"hello", 0).unwrap();
         write_back(&f, 0, 5).unwrap();
+        start_write_back(&f, 0, 5).unwrap();
         let x = 7u8;
         prefetch(&x);
         prefetch(std::ptr::null());

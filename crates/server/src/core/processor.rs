@@ -26,7 +26,7 @@ use zkrs_proto::records::{AuthPacket, Id, ReplyHeader, RequestHeader, WatcherEve
 use zkrs_proto::Decode;
 
 use super::acl;
-use super::storage::{MemoryStorage, Storage, SyncStarted, Txn, TxnRecord};
+use super::storage::{run_after, AfterSync, MemoryStorage, Storage, SyncStarted, Txn, TxnRecord};
 use super::tree::{DataTree, Undo};
 use super::watches::WatchTable;
 
@@ -245,12 +245,15 @@ impl Processor {
 
     /// Starts making the transactions applied so far durable, unless a
     /// sync is in flight (they go with the next one). Anything that
-    /// reflects them waits for `finish_sync`.
-    pub fn start_sync(&mut self) -> Result<(), RolledBack> {
+    /// reflects them waits for `finish_sync`. `after` runs once the sync
+    /// ends, told whether it made them durable; when no sync starts it runs
+    /// at once, told no.
+    pub fn start_sync(&mut self, after: Option<AfterSync>) -> Result<(), RolledBack> {
         if self.sync_in_flight.is_some() || !self.has_unsynced() {
+            run_after(after, false);
             return Ok(());
         }
-        match self.storage.start_sync() {
+        match self.storage.start_sync(after) {
             Ok(SyncStarted::Done) => {
                 self.mark_durable();
                 Ok(())

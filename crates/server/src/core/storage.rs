@@ -66,8 +66,14 @@ pub trait Storage: Send {
     /// wait) while the disk syncs. `finish_sync` tells when it is done.
     /// One sync at a time: not called again before that. By default the
     /// group is synced at once.
-    fn start_sync(&mut self) -> io::Result<SyncStarted> {
-        self.sync().map(|()| SyncStarted::Done)
+    ///
+    /// `after` runs exactly once, whatever happens: on the thread that
+    /// finishes the sync, right after it and before `finish_sync` can tell,
+    /// with whether the group became durable.
+    fn start_sync(&mut self, after: Option<AfterSync>) -> io::Result<SyncStarted> {
+        let result = self.sync();
+        run_after(after, result.is_ok());
+        result.map(|()| SyncStarted::Done)
     }
     /// The outcome of the sync in flight, once there is one. On error the
     /// group is not kept, nor anything queued since, and the caller rolls
@@ -83,6 +89,18 @@ pub trait Storage: Send {
     fn is_durable(&self) -> bool;
     /// Starts a new log file with the next group (a snapshot was taken).
     fn roll(&mut self) {}
+}
+
+/// Work for the end of one sync, told whether its group became durable:
+/// the network layer sends that group's answers this way, from the thread
+/// that synced, without waiting for the serving thread.
+pub type AfterSync = Box<dyn FnOnce(bool) + Send>;
+
+/// Runs `after`, if any, with the sync's outcome.
+pub fn run_after(after: Option<AfterSync>, durable: bool) {
+    if let Some(after) = after {
+        after(durable);
+    }
 }
 
 /// What `Storage::start_sync` did.

@@ -1351,7 +1351,10 @@ impl Storage for SlowDisk {
     fn sync(&mut self) -> std::io::Result<()> {
         Ok(())
     }
-    fn start_sync(&mut self) -> std::io::Result<crate::core::storage::SyncStarted> {
+    fn start_sync(
+        &mut self,
+        _after: Option<crate::core::storage::AfterSync>,
+    ) -> std::io::Result<crate::core::storage::SyncStarted> {
         Ok(crate::core::storage::SyncStarted::InFlight)
     }
     fn finish_sync(&mut self) -> Option<std::io::Result<()>> {
@@ -1370,7 +1373,7 @@ fn writes_applied_during_a_sync_wait_for_the_next_and_fall_with_a_failed_one() {
         Box::new(SlowDisk(outcome.clone())),
     );
     p.open_session(A, 1000, 5);
-    p.start_sync().unwrap();
+    p.start_sync(None).unwrap();
     assert!(p.sync_in_flight());
     *outcome.lock().unwrap() = Some(Ok(()));
     assert!(p.finish_sync().unwrap());
@@ -1379,10 +1382,10 @@ fn writes_applied_during_a_sync_wait_for_the_next_and_fall_with_a_failed_one() {
 
     // One group in flight, another applied meanwhile.
     send(&mut p, A, Request::Create(create_req("/first", b"", 0)));
-    p.start_sync().unwrap();
+    p.start_sync(None).unwrap();
     let in_flight = p.last_zxid();
     send(&mut p, A, Request::Create(create_req("/second", b"", 0)));
-    p.start_sync().unwrap();
+    p.start_sync(None).unwrap();
     assert!(!p.finish_sync().unwrap(), "still in flight");
     *outcome.lock().unwrap() = Some(Ok(()));
     assert!(p.finish_sync().unwrap());
@@ -1390,7 +1393,7 @@ fn writes_applied_during_a_sync_wait_for_the_next_and_fall_with_a_failed_one() {
     assert!(p.has_unsynced(), "/second waits for the next sync");
 
     // The next sync fails: /second goes, /first stays.
-    p.start_sync().unwrap();
+    p.start_sync(None).unwrap();
     send(&mut p, A, Request::Create(create_req("/third", b"", 0)));
     *outcome.lock().unwrap() = Some(Err(std::io::Error::other("EIO")));
     let rb = p.finish_sync().unwrap_err();

@@ -4,6 +4,8 @@
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::Arc;
 
 use mio::net::TcpStream;
 use zkrs_proto::frame::{begin_frame, finish_frame, FrameDecoder};
@@ -23,7 +25,8 @@ pub enum Phase {
 }
 
 pub struct Conn {
-    pub stream: TcpStream,
+    /// Shared with the log's sync thread while output is lent to it.
+    stream: Arc<TcpStream>,
     pub peer: SocketAddr,
     pub decoder: FrameDecoder,
     out: Vec<u8>,
@@ -46,6 +49,9 @@ pub struct Conn {
     /// the zxid that must be durable first. Held back from the socket until
     /// then; taken back if those transactions cannot be made durable.
     pub held: VecDeque<Held>,
+    /// Bytes of output lent to the sync thread (see `lend`): nothing is
+    /// written here until they come back.
+    lent: Option<usize>,
 }
 
 /// Frames at the end of the output buffer that wait for a zxid to be
@@ -97,10 +103,50 @@ pub enum ReadOutcome {
     Closed,
 }
 
+/// A connection's output in the hands of the log's sync thread, which
+/// writes it once the group it waits for is durable.
+pub struct LentOutput {
+    pub token: mio::Token,
+    stream: Arc<TcpStream>,
+    /// The output from its first unsent byte.
+    bytes: Vec<u8>,
+    /// Its held segments, starting where they start in `bytes`.
+    held: VecDeque<Held>,
+    /// How much of `bytes` has been written.
+    written: usize,
+    /// Whether the group it waited for became durable.
+    durable: bool,
+}
+
+impl LentOutput {
+    /// Called on the sync thread when the sync ends: once the group is
+    /// durable, writes the output.
+    pub fn sync_ended(&mut self, durable: bool) {
+        self.durable = durable;
+        if durable {
+            self.write();
+        }
+    }
+
+    /// Writes what the socket takes without waiting. What it does not
+    /// take (a full buffer, a broken socket) goes back to the serving
+    /// thread, which deals with it as with any output.
+    fn write(&mut self) {
+        while self.written < self.bytes.len() {
+            match (&*self.stream).write(&self.bytes[self.written..]) {
+                Ok(0) => break,
+                Ok(n) => self.written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            }
+        }
+    }
+}
+
 impl Conn {
     pub fn new(stream: TcpStream, peer: SocketAddr, max_frame: usize, now_ms: i64) -> Conn {
         Conn {
-            stream,
+            stream: Arc::new(stream),
             peer,
             decoder: FrameDecoder::new(max_frame),
             out: Vec::new(),
@@ -119,7 +165,73 @@ impl Conn {
             timeout_ms: 0,
             latency: Latency::default(),
             held: VecDeque::new(),
+            lent: None,
         }
+    }
+
+    /// The socket's descriptor, for (re)registering it with the poll.
+    pub fn fd(&self) -> RawFd {
+        self.stream.as_raw_fd()
+    }
+
+    /// Hands all unsent output, held segments included, to the sync
+    /// thread; None when there is none or some is lent already. Until it
+    /// comes back (`take_back`) nothing is written here, so the answers
+    /// keep their order.
+    pub fn lend(&mut self, token: mio::Token) -> Option<LentOutput> {
+        if self.lent.is_some() || self.pending_output() == 0 {
+            return None;
+        }
+        let bytes = if self.out_pos == 0 {
+            std::mem::take(&mut self.out)
+        } else {
+            self.out.split_off(self.out_pos)
+        };
+        let mut held = std::mem::take(&mut self.held);
+        for h in &mut held {
+            h.start -= self.out_pos;
+        }
+        self.out.clear();
+        self.out_pos = 0;
+        self.lent = Some(bytes.len());
+        Some(LentOutput {
+            token,
+            stream: self.stream.clone(),
+            bytes,
+            held,
+            written: 0,
+            durable: false,
+        })
+    }
+
+    /// Takes lent output back: what was not written goes before anything
+    /// queued meanwhile. Its held segments come back only if their group
+    /// did not become durable: then nothing was written, and the output
+    /// is taken back as if it had never left.
+    pub fn take_back(&mut self, lent: LentOutput) {
+        self.lent = None;
+        let LentOutput {
+            mut bytes,
+            held,
+            written,
+            durable,
+            ..
+        } = lent;
+        let left = bytes.len() - written;
+        for h in &mut self.held {
+            h.start += left;
+        }
+        if !durable {
+            let mut returned = held;
+            returned.append(&mut self.held);
+            self.held = returned;
+        }
+        bytes.drain(..written);
+        if !self.out.is_empty() {
+            bytes.extend_from_slice(&self.out[self.out_pos..]);
+        }
+        self.out = bytes;
+        self.out_pos = 0;
     }
 
     pub fn session(&self) -> Option<i64> {
@@ -137,7 +249,7 @@ impl Conn {
     /// then.
     pub fn read_available(&mut self, scratch: &mut [u8], drain: bool) -> ReadOutcome {
         loop {
-            match self.stream.read(scratch) {
+            match (&*self.stream).read(scratch) {
                 Ok(0) => return ReadOutcome::Closed,
                 Ok(n) => {
                     self.decoder.extend(&scratch[..n]);
@@ -196,20 +308,28 @@ impl Conn {
         self.out.extend_from_slice(bytes);
     }
 
-    /// Output that may be written now (none of it held for a sync).
+    /// Output that may be written now (none of it held for a sync or
+    /// behind output lent to the sync thread).
     pub fn flushable(&self) -> usize {
+        if self.lent.is_some() {
+            return 0;
+        }
         self.held.front().map_or(self.out.len(), |h| h.start) - self.out_pos
     }
 
+    /// Unsent bytes, lent ones included.
     pub fn pending_output(&self) -> usize {
-        self.out.len() - self.out_pos
+        self.out.len() - self.out_pos + self.lent.unwrap_or(0)
     }
 
     /// Writes what the socket takes; Err on a broken socket.
     pub fn flush(&mut self) -> io::Result<()> {
+        if self.lent.is_some() {
+            return Ok(());
+        }
         let limit = self.held.front().map_or(self.out.len(), |h| h.start);
         while self.out_pos < limit {
-            match self.stream.write(&self.out[self.out_pos..limit]) {
+            match (&*self.stream).write(&self.out[self.out_pos..limit]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => self.out_pos += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -228,5 +348,128 @@ impl Conn {
             self.out_pos = 0;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+    use std::time::Duration;
+
+    /// A connection over loopback and the client's end of it.
+    fn pair() -> (Conn, std::net::TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, peer) = listener.accept().unwrap();
+        server.set_nonblocking(true).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        (
+            Conn::new(TcpStream::from_std(server), peer, 1 << 20, 0),
+            client,
+        )
+    }
+
+    fn frame(payload: &[u8]) -> Vec<u8> {
+        let mut v = (payload.len() as i32).to_be_bytes().to_vec();
+        v.extend_from_slice(payload);
+        v
+    }
+
+    fn read_n(client: &mut std::net::TcpStream, n: usize) -> Vec<u8> {
+        let mut buf = vec![0; n];
+        client.read_exact(&mut buf).unwrap();
+        buf
+    }
+
+    /// Nothing more has arrived within a moment.
+    fn nothing_more(client: &mut std::net::TcpStream) -> bool {
+        client
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
+        let mut b = [0u8; 1];
+        let idle = matches!(client.read(&mut b), Err(ref e) if e.kind() == io::ErrorKind::WouldBlock
+            || e.kind() == io::ErrorKind::TimedOut);
+        client
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        idle
+    }
+
+    #[test]
+    fn lent_output_is_written_once_durable_and_comes_before_later_output() {
+        let (mut c, mut client) = pair();
+        c.queue_frame(b"ready");
+        c.hold(5).frames += 1;
+        c.queue_frame(b"write-5");
+        let mut lent = c.lend(mio::Token(7)).expect("output to lend");
+        assert!(c.lend(mio::Token(7)).is_none(), "lent once at a time");
+        // Queued meanwhile: waits behind the lent output.
+        c.queue_frame(b"later");
+        assert_eq!(c.flushable(), 0);
+        c.flush().unwrap();
+        assert!(nothing_more(&mut client));
+        assert_eq!(c.pending_output(), 3 * 4 + 5 + 7 + 5);
+
+        lent.sync_ended(true);
+        let mut expected = frame(b"ready");
+        expected.extend(frame(b"write-5"));
+        assert_eq!(read_n(&mut client, expected.len()), expected);
+        c.take_back(lent);
+        assert!(c.held.is_empty(), "its group is durable");
+        c.flush().unwrap();
+        assert_eq!(read_n(&mut client, 9), frame(b"later"));
+        assert_eq!(c.pending_output(), 0);
+    }
+
+    #[test]
+    fn output_lent_for_a_group_that_failed_comes_back_held_and_unsent() {
+        let (mut c, mut client) = pair();
+        c.queue_frame(b"ready");
+        c.hold(5).frames += 1;
+        c.queue_frame(b"write-5");
+        let mut lent = c.lend(mio::Token(7)).unwrap();
+        c.hold(6).frames += 1;
+        c.queue_frame(b"write-6");
+        lent.sync_ended(false);
+        assert!(nothing_more(&mut client));
+        c.take_back(lent);
+        let zxids: Vec<i64> = c.held.iter().map(|h| h.zxid).collect();
+        assert_eq!(zxids, [5, 6]);
+        // What answered the failed writes is taken back; what did not
+        // wait for them still goes out.
+        let held = c.take_back_held();
+        assert_eq!(held.iter().map(|h| h.frames).sum::<usize>(), 2);
+        c.flush().unwrap();
+        assert_eq!(read_n(&mut client, 9), frame(b"ready"));
+        assert!(nothing_more(&mut client));
+        assert_eq!(c.pending_output(), 0);
+    }
+
+    #[test]
+    fn what_a_full_socket_did_not_take_is_written_later_in_order() {
+        let (mut c, mut client) = pair();
+        // More than the socket buffers hold while the client reads nothing.
+        let big: Vec<u8> = (0..16 << 20).map(|i| (i % 251) as u8).collect();
+        c.hold(1).frames += 1;
+        c.queue_frame(&big);
+        let mut lent = c.lend(mio::Token(1)).unwrap();
+        c.queue_frame(b"after");
+        lent.sync_ended(true);
+        assert!(lent.written < lent.bytes.len(), "the socket filled up");
+        c.take_back(lent);
+        let reader = std::thread::spawn(move || {
+            let got = read_n(&mut client, 4 + big.len() + 9);
+            assert_eq!(&got[..4], &(big.len() as i32).to_be_bytes());
+            assert!(got[4..4 + big.len()] == big[..], "the big frame intact");
+            assert_eq!(&got[4 + big.len()..], &frame(b"after")[..]);
+        });
+        while c.pending_output() > 0 {
+            c.flush().unwrap();
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        reader.join().unwrap();
     }
 }

@@ -9,20 +9,22 @@ use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use mio::net::TcpListener;
+use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token, Waker};
 use zkrs_proto::consts::{op, xid};
 use zkrs_proto::jute::{Decode, Reader};
 use zkrs_proto::records::{ConnectRequest, ConnectResponse, ReplyHeader, RequestHeader};
 
 pub use conn::Latency;
-use conn::{Conn, Phase, ReadOutcome, OUTPUT_HIGH_WATER};
+use conn::{Conn, LentOutput, Phase, ReadOutcome, OUTPUT_HIGH_WATER};
 use sync_policy::SyncPolicy;
 
 use crate::config::ServerConfig;
+use crate::core::storage::AfterSync;
 use crate::durable::Durability;
 use crate::fourlw::{self, ConnView, ServerView};
 use crate::sessions::{negotiate_timeout, SessionTracker, PASSWD_LEN};
@@ -105,6 +107,10 @@ pub struct EventLoop {
     snapshot_busy: bool,
     durability: Option<Durability>,
     sync_policy: SyncPolicy,
+    /// Output lent to the log's sync thread comes back here (see
+    /// `start_sync_on_log_thread`).
+    lent_back: mpsc::Receiver<Vec<LentOutput>>,
+    lend_return: mpsc::Sender<Vec<LentOutput>>,
     scratch: Vec<u8>,
     frame: Vec<u8>,
 }
@@ -133,6 +139,7 @@ impl EventLoop {
             let _ = sync_done.wake();
         }));
         let now = now_ms();
+        let (lend_return, lent_back) = mpsc::channel();
         Ok((
             EventLoop {
                 poll,
@@ -157,6 +164,8 @@ impl EventLoop {
                 snapshot_busy,
                 durability,
                 sync_policy: SyncPolicy::default(),
+                lent_back,
+                lend_return,
                 scratch: vec![0u8; 64 * 1024],
                 frame: Vec::new(),
             },
@@ -299,10 +308,10 @@ impl EventLoop {
 
     fn close_conn(&mut self, token: Token) {
         self.detach(token);
-        let Some(mut c) = self.conns.remove(&token) else {
+        let Some(c) = self.conns.remove(&token) else {
             return;
         };
-        let _ = self.poll.registry().deregister(&mut c.stream);
+        let _ = self.poll.registry().deregister(&mut SourceFd(&c.fd()));
         let ip = c.peer.ip();
         if let Some(n) = self.per_ip.get_mut(&ip) {
             *n -= 1;
@@ -572,6 +581,10 @@ impl EventLoop {
     /// applied meanwhile. While the disk syncs, requests keep being applied
     /// and their answers wait: that is the group commit.
     fn drive_storage(&mut self) {
+        // Before the sync's outcome: lent output is back by the time the
+        // outcome can be seen, and a failed group's must be in place for
+        // `rolled_back` to take it back.
+        self.take_back_lent();
         if let Err(rb) = self.processor.finish_sync() {
             self.rolled_back(rb);
         }
@@ -584,7 +597,10 @@ impl EventLoop {
         if durable != self.released_zxid {
             self.released_zxid = durable;
             let mut still = Vec::new();
-            for t in std::mem::take(&mut self.unsynced) {
+            let mut unsynced = std::mem::take(&mut self.unsynced);
+            unsynced.sort_unstable();
+            unsynced.dedup();
+            for t in unsynced {
                 if let Some(c) = self.conns.get_mut(&t) {
                     if c.release_through(durable) {
                         still.push(t);
@@ -608,14 +624,55 @@ impl EventLoop {
         !self.snapshot_busy && self.sync_policy.may_sync_inline()
     }
 
-    /// Writes the applied group and hands its sync to the log thread.
+    /// Writes the applied group and hands its sync to the log thread,
+    /// lending it the answers that wait for the group: it writes them as
+    /// soon as the group is durable, while this thread goes on reading and
+    /// applying, and gives back what the sockets did not take.
     fn start_sync_on_log_thread(&mut self) {
         let before = self.processor.sync_in_flight();
-        if let Err(rb) = self.processor.start_sync() {
+        let mut after: Option<AfterSync> = None;
+        if !before && self.processor.has_unsynced() {
+            let mut lent = Vec::new();
+            for &t in &self.unsynced {
+                if let Some(l) = self.conns.get_mut(&t).and_then(|c| c.lend(t)) {
+                    lent.push(l);
+                }
+            }
+            if !lent.is_empty() {
+                let back = self.lend_return.clone();
+                after = Some(Box::new(move |durable| {
+                    for l in &mut lent {
+                        l.sync_ended(durable);
+                    }
+                    let _ = back.send(lent);
+                }));
+            }
+        }
+        if let Err(rb) = self.processor.start_sync(after) {
             self.rolled_back(rb);
         }
         if !before && self.processor.sync_in_flight() {
             self.sync_policy.handed_off();
+        }
+    }
+
+    /// Puts output the sync thread was lent back in its connections: what
+    /// the sockets did not take is written from here, and a group that did
+    /// not become durable has its answers taken back by `rolled_back`.
+    fn take_back_lent(&mut self) {
+        while let Ok(batch) = self.lent_back.try_recv() {
+            for l in batch {
+                let t = l.token;
+                // A connection closed meanwhile drops its output.
+                let Some(c) = self.conns.get_mut(&t) else {
+                    continue;
+                };
+                c.take_back(l);
+                if !c.held.is_empty() {
+                    self.unsynced.push(t);
+                }
+                self.dirty.push(t);
+            }
         }
     }
 
@@ -635,6 +692,8 @@ impl EventLoop {
     /// also told something else (an event, a read of the undone state) is
     /// closed, so its client reconnects and registers its watches again.
     fn rolled_back(&mut self, rb: crate::core::processor::RolledBack) {
+        // The failed group's answers, if lent, are back in the channel.
+        self.take_back_lent();
         let now = now_ms();
         eprintln!(
             "zkserver: the transaction log could not be written ({}); \
@@ -791,9 +850,10 @@ impl EventLoop {
                         (false, false) => None,
                     };
                     let registry = self.poll.registry();
+                    let fd = c.fd();
                     let _ = match interest {
-                        Some(i) => registry.reregister(&mut c.stream, token, i),
-                        None => registry.deregister(&mut c.stream),
+                        Some(i) => registry.reregister(&mut SourceFd(&fd), token, i),
+                        None => registry.deregister(&mut SourceFd(&fd)),
                     };
                     c.readable_registered = want_read;
                     c.writable_registered = want_write;

@@ -287,11 +287,48 @@ fn groups_across_rolled_files_recover_in_order() {
 }
 
 #[test]
+fn zeros_written_ahead_of_the_log_never_reach_its_records() {
+    let tmp = TempDir::new("storage-zero-ahead");
+    let dirs = open_dirs(&tmp);
+    let mut log = small_log(&dirs);
+    let big = |zxid: i64| TxnRecord {
+        txn: Txn::SetData {
+            path: "/big".into(),
+            data: Some(vec![b'x'; 3000]),
+        },
+        ..record(zxid)
+    };
+    // Groups of one to five records, about 300 KB in all: the zeros run
+    // ahead of the end in several steps of the 64 KiB preallocation.
+    let mut next = 1;
+    for g in 0..40 {
+        for _ in 0..1 + g % 5 {
+            log.append(&big(next));
+            next += 1;
+        }
+        log.sync().unwrap();
+        let file = log.current_file().unwrap().to_path_buf();
+        let end = chunk_offsets(&file).last().unwrap().1;
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            bytes.len() as u64 >= end + 64 * 1024,
+            "zeros ahead of the end"
+        );
+        assert!(bytes[end as usize..].iter().all(|&b| b == 0));
+    }
+    drop(log);
+    let (rec, sink) = recover_all(&dirs);
+    assert_eq!(sink.txns, (1..next).map(big).collect::<Vec<_>>());
+    assert!(rec.torn_tail.is_none());
+}
+
+#[test]
 fn groups_synced_in_the_background_recover_and_the_next_group_waits_its_turn() {
-    use crate::core::storage::SyncStarted;
+    use crate::core::storage::{AfterSync, SyncStarted};
     let tmp = TempDir::new("storage-async");
     let dirs = open_dirs(&tmp);
     let mut log = small_log(&dirs);
+    let (after_tx, after_rx) = std::sync::mpsc::channel();
     let (tx, rx) = std::sync::mpsc::channel();
     log.set_notify(Box::new(move || {
         let _ = tx.send(());
@@ -302,13 +339,27 @@ fn groups_synced_in_the_background_recover_and_the_next_group_waits_its_turn() {
             log.append(&r);
         }
         next += 3;
-        assert_eq!(log.start_sync().unwrap(), SyncStarted::InFlight);
+        let ran = after_tx.clone();
+        let after: AfterSync = Box::new(move |durable| {
+            let thread = std::thread::current().name().map(str::to_string);
+            let _ = ran.send((durable, thread));
+        });
+        assert_eq!(log.start_sync(Some(after)).unwrap(), SyncStarted::InFlight);
         // Applied while the disk syncs: it goes with the next group.
         log.append(&record(next));
         next += 1;
+        // One sync at a time: a second is refused, its work told no.
+        let refused: AfterSync = Box::new(|durable| assert!(!durable));
+        assert!(log.start_sync(Some(refused)).is_err());
         rx.recv_timeout(std::time::Duration::from_secs(10))
             .expect("the sync thread tells when it is done");
         assert!(log.finish_sync().expect("done").is_ok(), "round {round}");
+        // What was to follow the sync ran on the sync thread, before the
+        // outcome could be seen.
+        assert_eq!(
+            after_rx.try_recv().unwrap(),
+            (true, Some("zkserver-log-sync".to_string()))
+        );
         assert!(log.finish_sync().is_none(), "nothing in flight");
         if round % 7 == 6 {
             Storage::roll(&mut log);
