@@ -67,9 +67,11 @@ pub trait Storage: Send {
     /// One sync at a time: not called again before that. By default the
     /// group is synced at once.
     ///
-    /// `after` runs exactly once, whatever happens: on the thread that
-    /// finishes the sync, right after it and before `finish_sync` can tell,
-    /// with whether the group became durable.
+    /// `after` runs exactly once, whatever happens, on the thread that
+    /// finishes the sync, told whether the group became durable: if it
+    /// did, once `finish_sync` can tell (so the next group may start
+    /// meanwhile); if not, before `finish_sync` can tell (so what `after`
+    /// does is done when the failure is seen).
     fn start_sync(&mut self, after: Option<AfterSync>) -> io::Result<SyncStarted> {
         let result = self.sync();
         run_after(after, result.is_ok());

@@ -128,6 +128,11 @@ impl LentOutput {
         }
     }
 
+    /// Whether all of it has been written.
+    pub fn all_written(&self) -> bool {
+        self.written == self.bytes.len()
+    }
+
     /// Writes what the socket takes without waiting. What it does not
     /// take (a full buffer, a broken socket) goes back to the serving
     /// thread, which deals with it as with any output.

@@ -111,6 +111,7 @@ pub struct EventLoop {
     /// `start_sync_on_log_thread`).
     lent_back: mpsc::Receiver<Vec<LentOutput>>,
     lend_return: mpsc::Sender<Vec<LentOutput>>,
+    waker: Arc<Waker>,
     scratch: Vec<u8>,
     frame: Vec<u8>,
 }
@@ -166,6 +167,7 @@ impl EventLoop {
                 sync_policy: SyncPolicy::default(),
                 lent_back,
                 lend_return,
+                waker: waker.clone(),
                 scratch: vec![0u8; 64 * 1024],
                 frame: Vec::new(),
             },
@@ -640,11 +642,20 @@ impl EventLoop {
             }
             if !lent.is_empty() {
                 let back = self.lend_return.clone();
+                let waker = self.waker.clone();
                 after = Some(Box::new(move |durable| {
+                    let mut unwritten = false;
                     for l in &mut lent {
                         l.sync_ended(durable);
+                        unwritten |= !l.all_written();
                     }
                     let _ = back.send(lent);
+                    // The loop takes the output back when it next wakes,
+                    // as the answers' clients write again. What a full
+                    // socket did not take must not wait for that.
+                    if durable && unwritten {
+                        let _ = waker.wake();
+                    }
                 }));
             }
         }

@@ -129,16 +129,25 @@ impl Syncer {
         std::thread::Builder::new()
             .name("zkserver-log-sync".into())
             .spawn(move || {
-                for (file, after) in rx {
+                for (file, mut after) in rx {
                     let result = file.sync_data();
-                    // Before the result is sent, so that whoever sees the
-                    // result sees what `after` did.
-                    run_after(after, result.is_ok());
-                    if tx.send(result).is_err() {
-                        return;
+                    let durable = result.is_ok();
+                    // A failure is told after `after` has run, so that what
+                    // it gives back is there when the failure is seen; a
+                    // success before, so that the next group can be written
+                    // meanwhile.
+                    if !durable {
+                        run_after(after.take(), false);
                     }
+                    let gone = tx.send(result).is_err();
                     if let Some(n) = &notify {
                         (n.0)();
+                    }
+                    if durable {
+                        run_after(after, true);
+                    }
+                    if gone {
+                        return;
                     }
                 }
             })?;
