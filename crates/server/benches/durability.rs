@@ -503,6 +503,47 @@ impl WriteRun {
     }
 }
 
+/// Reads what has arrived on a non-blocking socket into `frames`;
+/// Ok(true) once the peer has closed. A short read emptied the socket and
+/// ends it: what comes later raises a new event. This keeps the share of
+/// the cores of the client (and of the null server) small.
+fn read_arrived(
+    stream: &mut impl Read,
+    chunk: &mut [u8],
+    frames: &mut FrameDecoder,
+) -> io::Result<bool> {
+    loop {
+        match stream.read(chunk) {
+            Ok(0) => return Ok(true),
+            Ok(n) => {
+                frames.extend(&chunk[..n]);
+                if n < chunk.len() {
+                    return Ok(false);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Writes a few frames to a non-blocking socket. Its send buffer is
+/// nearly empty (one request or answer outstanding per session), so
+/// waiting for room means yielding a moment at most.
+fn write_small(stream: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
+    let mut from = 0;
+    while from < bytes.len() {
+        match stream.write(&bytes[from..]) {
+            Ok(n) => from += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::yield_now(),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// A session of a concurrent run, driven by the run's event loop.
 struct Writer {
     stream: mio::net::TcpStream,
@@ -532,43 +573,14 @@ impl Writer {
         }
         finish_frame(&mut self.out, at);
         self.sent_at = Instant::now();
-        let mut from = 0;
-        while from < self.out.len() {
-            match self.stream.write(&self.out[from..]) {
-                Ok(n) => from += n,
-                // One small request on an otherwise idle socket: its send
-                // buffer frees up at once.
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::yield_now(),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => panic!("send a create: {e}"),
-            }
-        }
+        write_small(&mut self.stream, &self.out).unwrap_or_else(|e| panic!("send a create: {e}"));
     }
 
     /// Reads what has arrived; returns the answers (their error codes)
     /// and whether the server closed the connection.
     fn receive(&mut self, chunk: &mut [u8]) -> (Vec<i32>, bool) {
-        let mut closed = false;
-        loop {
-            match self.stream.read(chunk) {
-                Ok(0) => {
-                    closed = true;
-                    break;
-                }
-                Ok(n) => {
-                    self.frames.extend(&chunk[..n]);
-                    // A short read emptied the socket; what comes later
-                    // raises a new event. This keeps the client's share of
-                    // the cores small, for either server.
-                    if n < chunk.len() {
-                        break;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => panic!("read an answer: {e}"),
-            }
-        }
+        let closed = read_arrived(&mut self.stream, chunk, &mut self.frames)
+            .unwrap_or_else(|e| panic!("read an answer: {e}"));
         let mut answers = Vec::new();
         while let Some(frame) = self.frames.next_frame().expect("a valid frame") {
             let header = ReplyHeader::decode(&mut Reader::new(frame)).expect("a reply header");

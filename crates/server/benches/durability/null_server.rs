@@ -8,7 +8,7 @@
 //! client's, as a real server's is.
 
 use std::collections::HashMap;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::SocketAddr;
 
 use mio::net::{TcpListener, TcpStream};
@@ -85,24 +85,9 @@ pub fn serve(port: u16) -> io::Result<()> {
 /// Reads what arrived on `c`, answers each whole request and sends the
 /// answers; false when the connection is over.
 fn read_and_answer(c: &mut Conn, chunk: &mut [u8], session: &mut i64, zxid: &mut i64) -> bool {
-    let mut open = true;
-    loop {
-        match c.stream.read(chunk) {
-            Ok(0) => {
-                open = false;
-                break;
-            }
-            Ok(n) => {
-                c.frames.extend(&chunk[..n]);
-                if n < chunk.len() {
-                    break;
-                }
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return false,
-        }
-    }
+    let Ok(closed) = super::read_arrived(&mut c.stream, chunk, &mut c.frames) else {
+        return false;
+    };
     c.out.clear();
     while let Ok(Some(frame)) = c.frames.next_frame() {
         let at = begin_frame(&mut c.out);
@@ -146,14 +131,5 @@ fn read_and_answer(c: &mut Conn, chunk: &mut [u8], session: &mut i64, zxid: &mut
         finish_frame(&mut c.out, at);
     }
     c.frames.compact();
-    let mut from = 0;
-    while from < c.out.len() {
-        match c.stream.write(&c.out[from..]) {
-            Ok(n) => from += n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::yield_now(),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return false,
-        }
-    }
-    open
+    super::write_small(&mut c.stream, &c.out).is_ok() && !closed
 }
