@@ -583,9 +583,10 @@ impl EventLoop {
     /// applied meanwhile. While the disk syncs, requests keep being applied
     /// and their answers wait: that is the group commit.
     fn drive_storage(&mut self) {
-        // Before the sync's outcome: lent output is back by the time the
-        // outcome can be seen, and a failed group's must be in place for
-        // `rolled_back` to take it back.
+        // Before the sync's outcome: a failed group's lent output is back
+        // by the time the failure can be seen, and must be in place for
+        // `rolled_back` to take it back. (A durable group's comes back
+        // after its outcome, once the sync thread has sent it.)
         self.take_back_lent();
         if let Err(rb) = self.processor.finish_sync() {
             self.rolled_back(rb);

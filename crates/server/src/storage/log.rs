@@ -414,12 +414,16 @@ fn preallocate(log: &mut OpenLog, end: u64, step: u64) {
 const ZERO_STEP: u64 = 1 << 20;
 
 /// Keeps zeros written at least `step` bytes ahead of the log's end,
-/// `end`, `step` at a time, and starts them to the disk. Preallocated (fallocated) blocks are only reserved: the first
-/// write into one changes the file's metadata, so the fdatasync after it
-/// commits the filesystem's journal as well, which made group syncs about
-/// half again as slow under load. Blocks written once, zeros included,
-/// are overwritten in place and synced with their data alone. Failure is
-/// not an error: the log's own writes say whether there is room.
+/// `end`, `step` at a time, and starts them to the disk.
+///
+/// Preallocated (fallocated) blocks are only reserved: the first write
+/// into one changes the file's metadata, so the fdatasync after it commits
+/// the filesystem's journal as well, which made group syncs about half
+/// again as slow under load. Blocks written once, zeros included, are
+/// overwritten in place and synced with their data alone. The group synced
+/// right after a step carries its zeros too: one slower sync per step.
+/// Failure is not an error: the log's own writes say whether there is
+/// room.
 fn zero_ahead(log: &mut OpenLog, end: u64, step: u64) {
     static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
     let from = log.zeroed.max(end);
