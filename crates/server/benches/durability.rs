@@ -835,13 +835,33 @@ fn measure_writes(kinds: &[Kind], parent: &Path) -> (Vec<Figures>, Probes) {
         w.close();
     }
     let mut runs: Vec<WriteRun> = servers.iter().map(|_| WriteRun::default()).collect();
+    // What each server used while the others had their rounds: a server
+    // busy in the background takes CPU from the one being measured.
+    let mut idle_cpu = vec![Duration::ZERO; servers.len()];
+    let mut idle_time = vec![Duration::ZERO; servers.len()];
     for r in 0..rounds {
-        for (s, total) in servers.iter().zip(&mut runs) {
-            let one = concurrent_writers(s, &format!("/writers{r}"), writers, run);
-            print!("{} {:.0}/s  ", s.name(), one.per_sec());
-            total.add(one);
+        for i in 0..servers.len() {
+            let before: Vec<Duration> = servers.iter().map(|o| process_cpu(o.pid())).collect();
+            let t0 = Instant::now();
+            let one = concurrent_writers(&servers[i], &format!("/writers{r}"), writers, run);
+            for (j, o) in servers.iter().enumerate().filter(|(j, _)| *j != i) {
+                idle_cpu[j] += process_cpu(o.pid()).saturating_sub(before[j]);
+                idle_time[j] += t0.elapsed();
+            }
+            print!("{} {:.0}/s  ", servers[i].name(), one.per_sec());
+            runs[i].add(one);
         }
         println!("(round {} of {writers} writers)", r + 1);
+    }
+    for ((s, cpu), time) in servers.iter().zip(&idle_cpu).zip(&idle_time) {
+        if !time.is_zero() {
+            println!(
+                "{} used {:.0} ms of cpu during the others' rounds ({:.2} of a core)",
+                s.name(),
+                ms(*cpu),
+                cpu.as_secs_f64() / time.as_secs_f64()
+            );
+        }
     }
     let mut figures = Vec::new();
     for ((s, lat), w) in servers.iter().zip(&seq_latencies).zip(&runs) {

@@ -120,6 +120,21 @@ const NODES_PER_STEP: usize = 4_096;
 /// Encoded bytes handed to the snapshot thread at a time: the snapshot is
 /// written as it is encoded, never held whole.
 const BYTES_PER_PIECE: usize = 1 << 20;
+/// Pieces handed to the snapshot thread and not written yet, at most:
+/// encoding waits for the disk rather than pile the snapshot up in memory.
+const PIECES_IN_FLIGHT: usize = 4;
+
+/// Where a snapshot stands, for the serving thread's loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotProgress {
+    /// None is being taken.
+    Idle,
+    /// One is being encoded: the loop comes back at once.
+    Encoding,
+    /// One is being encoded but waits for the disk to take pieces: the
+    /// loop comes back soon.
+    WaitingForDisk,
+}
 
 fn storage_error(e: StorageError) -> io::Error {
     io::Error::other(e.to_string())
@@ -203,6 +218,14 @@ pub struct Durability {
     last_snapshot_zxid: i64,
     next_snapshot_zxid: i64,
     pieces: Option<mpsc::Sender<SnapshotPiece>>,
+    /// Pieces' buffers come back once written, to take the next pieces:
+    /// memory just used costs less than fresh memory, which the kernel
+    /// must find and clear (and, on a virtual machine, the host back).
+    written: mpsc::Receiver<Vec<u8>>,
+    /// Written buffers at hand for the next pieces.
+    spare: Vec<Vec<u8>>,
+    /// Pieces sent and not written yet.
+    pieces_out: usize,
     /// Set while a snapshot is being written: the next one waits for it.
     writing: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -219,6 +242,7 @@ impl Durability {
         startup_snapshot: bool,
     ) -> io::Result<Durability> {
         let (tx, rx) = mpsc::channel::<SnapshotPiece>();
+        let (written_tx, written) = mpsc::channel::<Vec<u8>>();
         let writing = Arc::new(AtomicBool::new(false));
         let busy = writing.clone();
         let retain = config.autopurge_snap_retain_count.max(3) as usize;
@@ -233,6 +257,7 @@ impl Durability {
                     dirs,
                     writing: busy,
                     file: None,
+                    written: written_tx,
                 };
                 if startup_snapshot {
                     // The purge at start counts this one.
@@ -249,6 +274,9 @@ impl Durability {
             last_snapshot_zxid: -1,
             next_snapshot_zxid: 0,
             pieces: Some(tx),
+            written,
+            spare: Vec::new(),
+            pieces_out: 0,
             writing,
             thread: Some(thread),
             rolls: 0,
@@ -270,10 +298,30 @@ impl Durability {
     /// A stop: the last state as a snapshot, so that the next start has no
     /// log to replay. Written before the snapshot thread ends.
     pub fn final_snapshot(&mut self, processor: &mut Processor) {
-        self.step(processor, usize::MAX);
+        self.finish_encoding(processor);
         if !processor.has_unsynced() && processor.last_zxid() > self.last_snapshot_zxid {
             self.snapshot(processor);
-            self.step(processor, usize::MAX);
+            self.finish_encoding(processor);
+        }
+    }
+
+    /// Encodes the rest of the snapshot under way, waiting for the disk
+    /// as it must.
+    fn finish_encoding(&mut self, processor: &mut Processor) {
+        loop {
+            match self.step(processor, NODES_PER_STEP) {
+                SnapshotProgress::Idle => return,
+                SnapshotProgress::Encoding => {}
+                SnapshotProgress::WaitingForDisk => match self.written.recv() {
+                    Ok(buf) => self.take_written(buf),
+                    // The thread is gone: so is the snapshot.
+                    Err(_) => {
+                        self.encoding = None;
+                        self.writing.store(false, Ordering::Release);
+                        return;
+                    }
+                },
+            }
         }
     }
 
@@ -282,17 +330,53 @@ impl Durability {
         self.encoding.is_some()
     }
 
-    /// One turn's slice of the snapshot under way; whether one still is.
-    pub fn advance(&mut self, processor: &mut Processor) -> bool {
+    /// One turn's slice of the snapshot under way.
+    pub fn advance(&mut self, processor: &mut Processor) -> SnapshotProgress {
         self.step(processor, NODES_PER_STEP)
     }
 
-    /// Encodes the next slice of the snapshot under way, handing the bytes
-    /// to the snapshot thread as they pile up. Returns whether one is still
-    /// under way (the caller comes back soon rather than sleeping).
-    pub fn step(&mut self, processor: &mut Processor, budget: usize) -> bool {
+    fn take_written(&mut self, buf: Vec<u8>) {
+        self.pieces_out = self.pieces_out.saturating_sub(1);
+        if self.spare.len() < PIECES_IN_FLIGHT {
+            self.spare.push(buf);
+        }
+    }
+
+    /// Hands the bytes encoded so far to the snapshot thread once they
+    /// make a piece and the thread has room; whether they are gone.
+    fn send_piece(&mut self) -> bool {
+        while let Ok(buf) = self.written.try_recv() {
+            self.take_written(buf);
+        }
         let Some(e) = self.encoding.as_mut() else {
+            return true;
+        };
+        if e.writer.encoded_len() < BYTES_PER_PIECE {
+            return true;
+        }
+        if self.pieces_out >= PIECES_IN_FLIGHT {
             return false;
+        }
+        let bytes = match self.spare.pop() {
+            Some(empty) => e.writer.swap_bytes(empty),
+            None => e.writer.take_bytes(),
+        };
+        self.pieces_out += 1;
+        self.send(SnapshotPiece::Bytes(bytes));
+        true
+    }
+
+    /// Encodes the next slice of the snapshot under way, handing the bytes
+    /// to the snapshot thread as they pile up.
+    fn step(&mut self, processor: &mut Processor, budget: usize) -> SnapshotProgress {
+        if self.encoding.is_none() {
+            return SnapshotProgress::Idle;
+        }
+        if !self.send_piece() {
+            return SnapshotProgress::WaitingForDisk;
+        }
+        let Some(e) = self.encoding.as_mut() else {
+            return SnapshotProgress::Idle;
         };
         let done = processor.snapshot_step(budget, |path, node| {
             let key = Arc::as_ptr(&node.acl) as usize;
@@ -314,17 +398,17 @@ impl Durability {
                 .node(path, node.data.as_deref(), i, &node.stat, node.seq);
         });
         if !done {
-            if e.writer.encoded_len() >= BYTES_PER_PIECE {
-                let bytes = e.writer.take_bytes();
-                self.send(SnapshotPiece::Bytes(bytes));
-            }
-            return self.encoding.is_some();
+            self.send_piece();
+            return match self.encoding {
+                Some(_) => SnapshotProgress::Encoding,
+                None => SnapshotProgress::Idle,
+            };
         }
         let Some(e) = self.encoding.take() else {
-            return false;
+            return SnapshotProgress::Idle;
         };
         self.send(SnapshotPiece::End(e.writer.finish_streamed()));
-        false
+        SnapshotProgress::Idle
     }
 
     /// Hands a piece to the snapshot thread. Should it be gone, the
@@ -336,6 +420,7 @@ impl Durability {
             .is_some_and(|tx| tx.send(piece).is_ok());
         if !sent {
             self.encoding = None;
+            self.pieces_out = 0;
             self.writing.store(false, Ordering::Release);
         }
     }
@@ -403,6 +488,8 @@ struct SnapshotThread {
     writing: Arc<AtomicBool>,
     /// The snapshot being written: its zxid and its file, or why it failed.
     file: Option<(i64, io::Result<SnapshotFile>)>,
+    /// Where written pieces' buffers go back.
+    written: mpsc::Sender<Vec<u8>>,
 }
 
 impl SnapshotThread {
@@ -450,6 +537,8 @@ impl SnapshotThread {
             }
             SnapshotPiece::Bytes(bytes) => {
                 self.write(&bytes);
+                // Gone only when the server stops.
+                let _ = self.written.send(bytes);
                 false
             }
             SnapshotPiece::End(bytes) => {
@@ -482,5 +571,184 @@ impl SnapshotThread {
 fn report_purge(removed: &[PathBuf]) {
     for f in removed {
         eprintln!("zkserver: autopurge removed {}", f.display());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+    use testkit::TempDir;
+    use zkrs_proto::consts::{op, perms};
+    use zkrs_proto::jute::Encode;
+    use zkrs_proto::records::{CreateRequest, Id, RequestHeader};
+
+    fn create(p: &mut Processor, path: String, data: Vec<u8>) {
+        let req = CreateRequest {
+            path,
+            data: Some(data),
+            acl: vec![Acl {
+                perms: perms::ALL,
+                id: Id {
+                    scheme: "world".into(),
+                    id: "anyone".into(),
+                },
+            }],
+            flags: 0,
+        };
+        let mut body = Vec::new();
+        req.encode(&mut body);
+        let header = RequestHeader {
+            xid: 1,
+            op: op::CREATE,
+        };
+        p.process(1, &header, &body, 0, &mut Vec::new());
+    }
+
+    /// A Durability whose snapshot thread is the test: it gets the pieces
+    /// and gives written buffers back.
+    fn without_thread() -> (
+        Durability,
+        mpsc::Receiver<SnapshotPiece>,
+        mpsc::Sender<Vec<u8>>,
+    ) {
+        let (pieces, taken) = mpsc::channel();
+        let (give_back, written) = mpsc::channel();
+        let d = Durability {
+            snap_count: 1_000_000,
+            last_snapshot_zxid: 0,
+            next_snapshot_zxid: 0,
+            pieces: Some(pieces),
+            written,
+            spare: Vec::new(),
+            pieces_out: 0,
+            writing: Arc::new(AtomicBool::new(false)),
+            thread: None,
+            rolls: 0,
+            encoding: None,
+        };
+        (d, taken, give_back)
+    }
+
+    /// Takes a snapshot, writing a piece only when encoding waits for one
+    /// (`slow_disk`) or as soon as it comes; returns the file's bytes and
+    /// how often encoding waited.
+    fn snapshot_bytes(p: &mut Processor, slow_disk: bool) -> (Vec<u8>, usize) {
+        let (mut d, taken, give_back) = without_thread();
+        let mut unwritten = VecDeque::new();
+        let mut file = Vec::new();
+        let mut waits = 0;
+        let write = |piece, file: &mut Vec<u8>| match piece {
+            SnapshotPiece::Begin(_) => {}
+            SnapshotPiece::Bytes(b) => {
+                file.extend_from_slice(&b);
+                give_back.send(b).unwrap();
+            }
+            SnapshotPiece::End(b) => file.extend_from_slice(&b),
+        };
+        d.snapshot(p);
+        loop {
+            let progress = d.advance(p);
+            unwritten.extend(taken.try_iter());
+            assert!(d.pieces_out <= PIECES_IN_FLIGHT);
+            if !slow_disk {
+                unwritten
+                    .drain(..)
+                    .for_each(|piece| write(piece, &mut file));
+            }
+            match progress {
+                SnapshotProgress::Idle => break,
+                SnapshotProgress::Encoding => {}
+                SnapshotProgress::WaitingForDisk => {
+                    waits += 1;
+                    let pieces = unwritten
+                        .iter()
+                        .filter(|p| matches!(p, SnapshotPiece::Bytes(_)))
+                        .count();
+                    assert_eq!(pieces, PIECES_IN_FLIGHT, "waits only when it must");
+                    while let Some(piece) = unwritten.pop_front() {
+                        let bytes = matches!(piece, SnapshotPiece::Bytes(_));
+                        write(piece, &mut file);
+                        if bytes {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        unwritten
+            .drain(..)
+            .for_each(|piece| write(piece, &mut file));
+        assert!(d.spare.len() <= PIECES_IN_FLIGHT);
+        (file, waits)
+    }
+
+    #[test]
+    fn encoding_waits_while_the_pieces_in_flight_are_unwritten_and_loses_nothing() {
+        let tmp = TempDir::new("durable-backpressure");
+        let config = ServerConfig {
+            data_dir: Some(tmp.path().to_path_buf()),
+            ..ServerConfig::default()
+        };
+        let (mut p, _, _) = open(&config, tmp.path(), ProcessorOptions::default(), 0).unwrap();
+        p.open_session(1, 30_000, 0);
+        // Ten steps' worth of nodes: more pieces than may be in flight.
+        for i in 0..10 * NODES_PER_STEP {
+            create(&mut p, format!("/n{i:05}"), vec![i as u8; 600]);
+        }
+        p.sync_storage().unwrap();
+        let (unhindered, waits) = snapshot_bytes(&mut p, false);
+        assert_eq!(waits, 0);
+        let (held_back, waits) = snapshot_bytes(&mut p, true);
+        assert!(waits > 0, "encoding never waited for the disk");
+        assert!(unhindered.len() > 6 * BYTES_PER_PIECE);
+        assert!(held_back == unhindered, "the same snapshot either way");
+    }
+
+    #[test]
+    fn a_snapshot_of_many_pieces_recovers_whole() {
+        let tmp = TempDir::new("durable-pieces");
+        let config = ServerConfig {
+            data_dir: Some(tmp.path().to_path_buf()),
+            ..ServerConfig::default()
+        };
+        let (mut p, _, mut d) = open(&config, tmp.path(), ProcessorOptions::default(), 0).unwrap();
+        p.open_session(1, 30_000, 0);
+        // 24 MB of nodes, in ten steps' worth: many times the pieces
+        // allowed in flight.
+        let nodes = 10 * NODES_PER_STEP;
+        for i in 0..nodes {
+            create(&mut p, format!("/n{i:05}"), vec![i as u8; 600]);
+        }
+        p.sync_storage().unwrap();
+        let (count, zxid) = (p.stats().node_count, p.last_zxid());
+        d.snapshot(&mut p);
+        let mut most_out = 0;
+        loop {
+            let progress = d.advance(&mut p);
+            most_out = most_out.max(d.pieces_out);
+            match progress {
+                SnapshotProgress::Idle => break,
+                SnapshotProgress::Encoding => {}
+                SnapshotProgress::WaitingForDisk => {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        }
+        assert!(most_out <= PIECES_IN_FLIGHT, "{most_out} pieces in flight");
+        assert!(d.spare.len() <= PIECES_IN_FLIGHT);
+        // Dropping waits for the snapshot thread to finish writing.
+        drop(d);
+        drop(p);
+        // Without the logs, everything comes from the snapshot.
+        let v2 = tmp.path().join("version-2");
+        for f in std::fs::read_dir(&v2).unwrap() {
+            let f = f.unwrap().path();
+            if f.file_name().unwrap().to_string_lossy().starts_with("log.") {
+                std::fs::remove_file(f).unwrap();
+            }
+        }
+        let (p, _, _) = open(&config, tmp.path(), ProcessorOptions::default(), 0).unwrap();
+        assert_eq!((p.stats().node_count, p.last_zxid()), (count, zxid));
     }
 }

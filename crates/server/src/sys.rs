@@ -1,6 +1,6 @@
 //! What the server needs from the OS and the CPU beyond what std offers:
-//! file limits, signal dispositions, preallocation, write-back, a cache
-//! prefetch. The server's only unsafe code is here, each call with why it
+//! file limits, signal dispositions, preallocation, write-back, page cache
+//! advice, a cache prefetch. The server's only unsafe code is here, each call with why it
 //! is sound; the rest of the server calls these safe wrappers.
 
 use std::fs::File;
@@ -110,6 +110,26 @@ fn sync_file_range(file: &File, offset: u64, len: u64, flags: libc::c_uint) -> i
     match rc {
         0 => Ok(()),
         _ => Err(io::Error::last_os_error()),
+    }
+}
+
+/// Drops `len` bytes of `file` from `offset` from the page cache
+/// (posix_fadvise DONTNEED); only pages already on the disk go.
+pub fn drop_cached(file: &File, offset: u64, len: u64) -> io::Result<()> {
+    // SAFETY: posix_fadvise on a descriptor the File keeps open, plain
+    // integers; it reads and writes no memory of ours.
+    let rc = unsafe {
+        libc::posix_fadvise(
+            file.as_raw_fd(),
+            offset as libc::off_t,
+            len as libc::off_t,
+            libc::POSIX_FADV_DONTNEED,
+        )
+    };
+    // It returns the error number rather than setting errno.
+    match rc {
+        0 => Ok(()),
+        e => Err(io::Error::from_raw_os_error(e)),
     }
 }
 

@@ -25,7 +25,7 @@ use sync_policy::SyncPolicy;
 
 use crate::config::ServerConfig;
 use crate::core::storage::AfterSync;
-use crate::durable::Durability;
+use crate::durable::{Durability, SnapshotProgress};
 use crate::fourlw::{self, ConnView, ServerView};
 use crate::sessions::{negotiate_timeout, SessionTracker, PASSWD_LEN};
 use crate::{Output, Processor};
@@ -103,8 +103,9 @@ pub struct EventLoop {
     /// readable connections wait in `deferred` meanwhile.
     quiescing: bool,
     deferred: Vec<Token>,
-    /// A snapshot is being encoded: the loop does not sleep.
-    snapshot_busy: bool,
+    /// A snapshot is being encoded: the loop does not sleep, or sleeps
+    /// briefly while the disk catches up.
+    snapshot: SnapshotProgress,
     durability: Option<Durability>,
     sync_policy: SyncPolicy,
     /// Output lent to the log's sync thread comes back here (see
@@ -128,7 +129,10 @@ impl EventLoop {
             sessions,
             durability,
         } = restored;
-        let snapshot_busy = durability.as_ref().is_some_and(|d| d.busy());
+        let snapshot = match &durability {
+            Some(d) if d.busy() => SnapshotProgress::Encoding,
+            _ => SnapshotProgress::Idle,
+        };
         let poll = Poll::new()?;
         let mut listener = listener;
         poll.registry()
@@ -162,7 +166,7 @@ impl EventLoop {
                 released_zxid: 0,
                 quiescing: false,
                 deferred: Vec::new(),
-                snapshot_busy,
+                snapshot,
                 durability,
                 sync_policy: SyncPolicy::default(),
                 lent_back,
@@ -186,8 +190,10 @@ impl EventLoop {
             if let Some(t) = self.sessions.next_expiry() {
                 wait = wait.min((t - now).max(0));
             }
-            if self.snapshot_busy {
-                wait = 0;
+            match self.snapshot {
+                SnapshotProgress::Idle => {}
+                SnapshotProgress::Encoding => wait = 0,
+                SnapshotProgress::WaitingForDisk => wait = wait.min(1),
             }
             let sync_here = self.syncs_inline()
                 && self.processor.has_unsynced()
@@ -246,7 +252,7 @@ impl EventLoop {
             if let Some(d) = self.durability.as_mut() {
                 // A snapshot under way is encoded a slice per turn while
                 // requests go on.
-                self.snapshot_busy = d.advance(&mut self.processor);
+                self.snapshot = d.advance(&mut self.processor);
             }
         }
         // What was applied but is not durable yet was never answered; make
@@ -624,7 +630,7 @@ impl EventLoop {
     /// work. Not while a snapshot is encoded: the loop has that to do
     /// during a sync, so the log thread syncs.
     fn syncs_inline(&self) -> bool {
-        !self.snapshot_busy && self.sync_policy.may_sync_inline()
+        self.snapshot == SnapshotProgress::Idle && self.sync_policy.may_sync_inline()
     }
 
     /// Writes the applied group and hands its sync to the log thread,

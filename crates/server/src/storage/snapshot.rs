@@ -90,7 +90,14 @@ impl SnapshotWriter {
     /// goes on with an empty buffer as large as the last.
     pub fn take_bytes(&mut self) -> Vec<u8> {
         let capacity = self.buf.capacity();
-        std::mem::replace(&mut self.buf, Vec::with_capacity(capacity))
+        self.swap_bytes(Vec::with_capacity(capacity))
+    }
+
+    /// As `take_bytes`, going on in `empty` (a buffer already written out,
+    /// whose memory is at hand, rather than one the allocator must find).
+    pub fn swap_bytes(&mut self, mut empty: Vec<u8>) -> Vec<u8> {
+        empty.clear();
+        std::mem::replace(&mut self.buf, empty)
     }
 
     /// The last bytes for a [`SnapshotFile`], which adds the checksum: the
@@ -211,17 +218,28 @@ const WRITE_CHUNK: usize = 1 << 20;
 /// sync meanwhile (each one flushes the disk's cache) would wait for the
 /// flood, stalling all writes for as long. Paced, a log sync waits for at
 /// most a chunk.
+///
+/// A chunk on the disk leaves the page cache at once: nothing reads a
+/// snapshot until the next start, and the freed pages take the next chunk.
+/// Kept, every snapshot would fill the cache anew, and taking pages the
+/// kernel has not handed out lately costs several times the copy (on a
+/// virtual machine, the host backs them again).
 fn write_paced(f: &std::fs::File, mut at: u64, bytes: &[u8]) -> io::Result<()> {
     for chunk in bytes.chunks(WRITE_CHUNK) {
         f.write_all_at(chunk, at)?;
-        if let Err(e) = crate::sys::write_back(f, at, chunk.len() as u64) {
+        let len = chunk.len() as u64;
+        match crate::sys::write_back(f, at, len) {
+            Ok(()) => {
+                let _ = crate::sys::drop_cached(f, at, len);
+            }
             // Some filesystems do not offer it: the fsync at the end
             // writes everything then.
-            if e.raw_os_error() != Some(libc::ENOSYS) && e.raw_os_error() != Some(libc::EINVAL) {
-                return Err(e);
-            }
+            Err(e)
+                if e.raw_os_error() == Some(libc::ENOSYS)
+                    || e.raw_os_error() == Some(libc::EINVAL) => {}
+            Err(e) => return Err(e),
         }
-        at += chunk.len() as u64;
+        at += len;
     }
     Ok(())
 }
