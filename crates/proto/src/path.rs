@@ -33,18 +33,28 @@ pub fn validate_path(path: &str, sequential: bool) -> Result<(), PathError> {
 }
 
 fn validate(path: &str) -> Result<(), PathError> {
-    // Indices are UTF-16 units, as Java counts them, so messages match.
-    let chars: Vec<u16> = path.encode_utf16().collect();
-    if chars.is_empty() {
+    // Indices are UTF-16 units, as Java counts them, so messages match. An
+    // ASCII path's bytes are its units: no copy for the common case.
+    if path.is_ascii() {
+        check_units(path, path.as_bytes())
+    } else {
+        let units: Vec<u16> = path.encode_utf16().collect();
+        check_units(path, &units)
+    }
+}
+
+fn check_units<T: Copy + Into<u16>>(path: &str, units: &[T]) -> Result<(), PathError> {
+    let unit = |i: usize| -> u16 { units[i].into() };
+    if units.is_empty() {
         return Err(PathError::Empty);
     }
-    if chars[0] != b'/' as u16 {
+    if unit(0) != b'/' as u16 {
         return Err(PathError::NoLeadingSlash);
     }
-    if chars.len() == 1 {
+    if units.len() == 1 {
         return Ok(());
     }
-    if chars[chars.len() - 1] == b'/' as u16 {
+    if unit(units.len() - 1) == b'/' as u16 {
         return Err(PathError::TrailingSlash);
     }
     let slash = b'/' as u16;
@@ -57,19 +67,19 @@ fn validate(path: &str) -> Result<(), PathError> {
         })
     };
     let mut last = slash;
-    for i in 1..chars.len() {
-        let c = chars[i];
-        let next_ends = i + 1 == chars.len() || chars[i + 1] == slash;
+    for i in 1..units.len() {
+        let c = unit(i);
+        let next_ends = i + 1 == units.len() || unit(i + 1) == slash;
         if c == 0 {
             return bad("null character not allowed", i);
         } else if c == slash && last == slash {
             return bad("empty node name specified", i);
         } else if c == dot && last == dot {
-            if chars[i - 2] == slash && next_ends {
+            if unit(i - 2) == slash && next_ends {
                 return bad("relative paths not allowed", i);
             }
         } else if c == dot {
-            if chars[i - 1] == slash && next_ends {
+            if unit(i - 1) == slash && next_ends {
                 return bad("relative paths not allowed", i);
             }
         } else if (c > 0 && c <= 0x1f)
@@ -138,6 +148,8 @@ mod tests {
         assert_eq!(reason("/a\u{1}"), ("invalid character", 2));
         assert_eq!(reason("/\u{e000}"), ("invalid character", 1));
         assert_eq!(reason("/\u{1F600}"), ("invalid character", 1));
+        // Counted in UTF-16 units, as Java counts: é is one, not two bytes.
+        assert_eq!(reason("/é/\u{1}"), ("invalid character", 3));
     }
 
     #[test]

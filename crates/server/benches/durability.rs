@@ -27,7 +27,9 @@
 //! (of the concurrent runs, 10), BENCH_SEQ (sequential creates, and
 //! fdatasync probes, 2000), BENCH_WRITERS (64), BENCH_WRITE_SECS (per
 //! server, 10), BENCH_WARMUP_SECS (5), BENCH_ZNODES (1000000),
-//! BENCH_APACHE_HEAP (JVM -Xmx, default 4g), BENCH_KEEP (1: leave the
+//! BENCH_APACHE_HEAP (JVM -Xmx, default 4g), BENCH_BASELINE (another
+//! zkserver binary, run as one more peer in the write runs, to compare a
+//! change with), BENCH_KEEP (1: leave the
 //! data directories in place), BENCH_SNAPCOUNT (both servers' snapCount,
 //! 100000).
 
@@ -223,6 +225,9 @@ enum Kind {
     Apache,
     /// The null server: answers everything at once and keeps nothing.
     Null,
+    /// Another build of zkserver (BENCH_BASELINE), to compare a change
+    /// with in one run.
+    Baseline,
 }
 
 impl Kind {
@@ -231,6 +236,7 @@ impl Kind {
             Kind::ZkServer => "zkserver",
             Kind::Apache => "apache",
             Kind::Null => "null",
+            Kind::Baseline => "baseline",
         }
     }
 }
@@ -297,6 +303,12 @@ impl Server {
                     .arg("/etc/zookeeper/conf:/usr/share/java/zookeeper.jar:/usr/share/java/*")
                     .arg("org.apache.zookeeper.server.ZooKeeperServerMain")
                     .arg(&self.cfg);
+                c
+            }
+            Kind::Baseline => {
+                let mut c =
+                    Command::new(std::env::var_os("BENCH_BASELINE").expect("BENCH_BASELINE"));
+                c.arg(&self.cfg);
                 c
             }
             Kind::Null => {
@@ -1117,10 +1129,13 @@ fn main() {
         return;
     }
     let peers = std::env::var("BENCH_PEERS").unwrap_or_else(|_| "zkserver,apache,null".into());
-    let kinds: Vec<Kind> = [Kind::ZkServer, Kind::Apache, Kind::Null]
+    let mut kinds: Vec<Kind> = [Kind::ZkServer, Kind::Apache, Kind::Null]
         .into_iter()
         .filter(|k| peers.split(',').any(|p| p.trim() == k.name()))
         .collect();
+    if std::env::var_os("BENCH_BASELINE").is_some() {
+        kinds.push(Kind::Baseline);
+    }
     assert!(
         kinds.iter().any(|&k| k != Kind::Null),
         "BENCH_PEERS={peers:?} names neither zkserver nor apache"
@@ -1158,7 +1173,7 @@ fn main() {
         probes.zeroed.len()
     );
     for (kind, f) in kinds.iter().zip(&mut figures) {
-        if *kind != Kind::Null {
+        if *kind == Kind::ZkServer || *kind == Kind::Apache {
             measure_restart(*kind, parent, znodes, f);
         }
     }
