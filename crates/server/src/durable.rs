@@ -683,20 +683,26 @@ mod tests {
         (file, waits)
     }
 
-    #[test]
-    fn encoding_waits_while_the_pieces_in_flight_are_unwritten_and_loses_nothing() {
-        let tmp = TempDir::new("durable-backpressure");
+    /// A data directory and what `open` made of it, holding ten snapshot
+    /// steps' worth of nodes (24 MB): more pieces than may be in flight.
+    fn filled(tag: &str) -> (TempDir, ServerConfig, Processor, Durability) {
+        let tmp = TempDir::new(tag);
         let config = ServerConfig {
             data_dir: Some(tmp.path().to_path_buf()),
             ..ServerConfig::default()
         };
-        let (mut p, _, _) = open(&config, tmp.path(), ProcessorOptions::default(), 0).unwrap();
+        let (mut p, _, d) = open(&config, tmp.path(), ProcessorOptions::default(), 0).unwrap();
         p.open_session(1, 30_000, 0);
-        // Ten steps' worth of nodes: more pieces than may be in flight.
         for i in 0..10 * NODES_PER_STEP {
             create(&mut p, format!("/n{i:05}"), vec![i as u8; 600]);
         }
         p.sync_storage().unwrap();
+        (tmp, config, p, d)
+    }
+
+    #[test]
+    fn encoding_waits_while_the_pieces_in_flight_are_unwritten_and_loses_nothing() {
+        let (_tmp, _, mut p, _) = filled("durable-backpressure");
         let (unhindered, waits) = snapshot_bytes(&mut p, false);
         assert_eq!(waits, 0);
         let (held_back, waits) = snapshot_bytes(&mut p, true);
@@ -707,20 +713,7 @@ mod tests {
 
     #[test]
     fn a_snapshot_of_many_pieces_recovers_whole() {
-        let tmp = TempDir::new("durable-pieces");
-        let config = ServerConfig {
-            data_dir: Some(tmp.path().to_path_buf()),
-            ..ServerConfig::default()
-        };
-        let (mut p, _, mut d) = open(&config, tmp.path(), ProcessorOptions::default(), 0).unwrap();
-        p.open_session(1, 30_000, 0);
-        // 24 MB of nodes, in ten steps' worth: many times the pieces
-        // allowed in flight.
-        let nodes = 10 * NODES_PER_STEP;
-        for i in 0..nodes {
-            create(&mut p, format!("/n{i:05}"), vec![i as u8; 600]);
-        }
-        p.sync_storage().unwrap();
+        let (tmp, config, mut p, mut d) = filled("durable-pieces");
         let (count, zxid) = (p.stats().node_count, p.last_zxid());
         d.snapshot(&mut p);
         let mut most_out = 0;
