@@ -4,7 +4,8 @@ PHP_ARG_WITH([zookeeper],
   [for zookeeper support],
   [AS_HELP_STRING([[--with-zookeeper[=DIR]]],
     [Include zookeeper support. DIR is an install prefix or a zkrs source tree
-     (headers in DIR/include/zookeeper, library in DIR/lib or DIR/target/release)])])
+     (headers in DIR/include/zookeeper, library in DIR/lib or DIR/target/release,
+     or in the directory the ZOOKEEPER_LIBDIR environment variable names)])])
 
 PHP_ARG_ENABLE([zookeeper-session],
   [whether to enable the zookeeper session handler],
@@ -30,7 +31,7 @@ if test "$PHP_ZOOKEEPER" != "no"; then
 
   AC_MSG_CHECKING([for libzookeeper_mt])
   ZK_LIB_DIR=""
-  for dir in $ZK_PREFIX/target/release $ZK_PREFIX/lib $ZK_PREFIX/$PHP_LIBDIR \
+  for dir in $ZOOKEEPER_LIBDIR $ZK_PREFIX/target/release $ZK_PREFIX/lib $ZK_PREFIX/$PHP_LIBDIR \
              $ZK_PREFIX/lib/x86_64-linux-gnu $ZK_PREFIX/lib64 /usr/lib/x86_64-linux-gnu; do
     if test -r "$dir/libzookeeper_mt.so" || test -r "$dir/libzookeeper_mt.so.2" || test -r "$dir/libzookeeper_mt.a"; then
       ZK_LIB_DIR=$dir
