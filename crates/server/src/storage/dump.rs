@@ -10,7 +10,7 @@ use zkrs_proto::records::{Acl, Stat};
 
 use super::log::{data_len, scan};
 use super::recover::RecoverySink;
-use super::snapshot::{check_crc, decode_entries, read_header};
+use super::snapshot::SnapshotReader;
 use super::{list_files, parse_name, StorageError, LOG_PREFIX};
 use crate::core::storage::{Txn, TxnRecord};
 
@@ -116,16 +116,17 @@ pub fn dump_log(dir: &Path, out: &mut dyn Write) -> Result<(), StorageError> {
 /// stat. A file whose checksum fails is printed as far as it decodes, then
 /// reported as an error.
 pub fn dump_snapshot(file: &Path, out: &mut dyn Write) -> Result<(), StorageError> {
-    let buf = std::fs::read(file).map_err(|e| StorageError::io(file, e))?;
-    let zxid = read_header(&buf, file)?;
+    let f = std::fs::File::open(file).map_err(|e| StorageError::io(file, e))?;
+    let snapshot = SnapshotReader::open(&f, file)?;
     writeln!(
         out,
-        "{}: snapshot at zxid {zxid:#x}, {} bytes",
+        "{}: snapshot at zxid {:#x}, {} bytes",
         file.display(),
-        buf.len()
+        snapshot.zxid(),
+        snapshot.len()
     )
     .map_err(out_err)?;
-    let crc = check_crc(&buf, file);
+    let crc = snapshot.check_crc();
     if crc.is_err() {
         writeln!(out, "checksum mismatch: the entries below are not verified").map_err(out_err)?;
     }
@@ -134,7 +135,7 @@ pub fn dump_snapshot(file: &Path, out: &mut dyn Write) -> Result<(), StorageErro
         line: String::new(),
         error: None,
     };
-    let decoded = decode_entries(&buf, file, &mut printer);
+    let decoded = snapshot.decode_entries(&mut printer);
     if let Some(e) = printer.error.take() {
         return Err(out_err(e));
     }

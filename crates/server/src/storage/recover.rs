@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use zkrs_proto::records::{Acl, Stat};
 
 use super::log::{data_len, scan};
-use super::snapshot::{check_crc, decode_entries, read_header, TMP_SUFFIX};
+use super::snapshot::{SnapshotReader, TMP_SUFFIX};
 use super::{list_files, sync_dir, DataDirs, StorageError, LOG_PREFIX, SNAPSHOT_PREFIX};
 use crate::core::storage::TxnRecord;
 
@@ -120,8 +120,9 @@ fn load_snapshot(
     sink: &mut dyn RecoverySink,
     fed: &mut bool,
 ) -> Result<(), StorageError> {
-    let buf = std::fs::read(path).map_err(|e| StorageError::io(path, e))?;
-    let zxid = read_header(&buf, path)?;
+    let file = std::fs::File::open(path).map_err(|e| StorageError::io(path, e))?;
+    let snapshot = SnapshotReader::open(&file, path)?;
+    let zxid = snapshot.zxid();
     if zxid != name_zxid {
         return Err(StorageError::corrupt(
             path,
@@ -129,16 +130,16 @@ fn load_snapshot(
             format!("snapshot holds zxid {zxid:#x}, its name says {name_zxid:#x}"),
         ));
     }
-    check_crc(&buf, path)?;
+    snapshot.check_crc()?;
     if *fed {
         sink.reset();
     }
     *fed = true;
-    decode_entries(&buf, path, sink)?;
+    snapshot.decode_entries(sink)?;
     sink.snapshot_end()
         .map_err(|reason| StorageError::Rejected {
             path: path.into(),
-            offset: buf.len() as u64,
+            offset: snapshot.len(),
             reason,
         })
 }

@@ -247,47 +247,6 @@ fn write_paced(f: &std::fs::File, mut at: u64, bytes: &[u8]) -> io::Result<()> {
 /// Suffix of snapshots being written; recovery removes leftovers.
 pub(crate) const TMP_SUFFIX: &str = ".tmp";
 
-/// Checks the magic, the version and the length, and returns the zxid.
-pub(crate) fn read_header(buf: &[u8], path: &Path) -> Result<i64, StorageError> {
-    if buf.len() < SNAP_HEADER_LEN + TRAILER_LEN {
-        return Err(StorageError::corrupt(
-            path,
-            buf.len() as u64,
-            format!("snapshot file is only {} bytes long", buf.len()),
-        ));
-    }
-    if &buf[..8] != SNAP_MAGIC {
-        return Err(StorageError::corrupt(
-            path,
-            0,
-            "not a zkserver snapshot (bad magic)",
-        ));
-    }
-    let version = u32::from_be_bytes(buf[8..12].try_into().expect("4 bytes"));
-    if version != SNAP_VERSION {
-        return Err(StorageError::corrupt(
-            path,
-            8,
-            format!("unsupported snapshot format version {version}"),
-        ));
-    }
-    Ok(i64::from_be_bytes(buf[16..24].try_into().expect("8 bytes")))
-}
-
-/// Checks the whole-file checksum.
-pub(crate) fn check_crc(buf: &[u8], path: &Path) -> Result<(), StorageError> {
-    let (body, crc) = buf.split_at(buf.len() - 4);
-    let stored = u32::from_be_bytes(crc.try_into().expect("4 bytes"));
-    if crc32fast::hash(body) != stored {
-        return Err(StorageError::corrupt(
-            path,
-            (buf.len() - 4) as u64,
-            "snapshot checksum mismatch",
-        ));
-    }
-    Ok(())
-}
-
 /// How many entries of each kind a snapshot held.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct SnapshotCounts {
@@ -296,107 +255,291 @@ pub(crate) struct SnapshotCounts {
     pub nodes: u64,
 }
 
-/// Hands the entries to `sink` in file order. The header must have been
-/// read; the checksum is the caller's business.
-pub(crate) fn decode_entries(
-    buf: &[u8],
-    path: &Path,
-    sink: &mut dyn RecoverySink,
-) -> Result<SnapshotCounts, StorageError> {
-    let body = &buf[..buf.len() - 4];
-    let mut r = Reader::new(body);
-    r.take(SNAP_HEADER_LEN)
-        .expect("length checked by read_header");
-    // The trailer (tag, three counts) ends the checksummed body: its node
-    // count sizes the tree before the first insert.
-    if body.len() >= SNAP_HEADER_LEN + 17 && body[body.len() - 17] == TAG_END {
-        let nodes = i64::from_be_bytes(body[body.len() - 8..].try_into().expect("8 bytes"));
-        sink.reserve(nodes.max(0) as u64);
+/// What a snapshot is read from: its file, or bytes in memory (tests).
+pub(crate) trait SnapshotSource {
+    fn len(&self) -> io::Result<u64>;
+    /// Fills `buf` from `offset`; the bytes are there (the length was
+    /// checked), short of an I/O error.
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()>;
+}
+
+impl SnapshotSource for std::fs::File {
+    fn len(&self) -> io::Result<u64> {
+        Ok(self.metadata()?.len())
     }
-    let mut counts = SnapshotCounts::default();
-    loop {
-        let at = r.position() as u64;
-        let corrupt =
-            |e: DecodeError| StorageError::corrupt(path, at, format!("entry does not decode: {e}"));
-        let tag = r.take(1).map_err(corrupt)?[0];
-        match tag {
-            TAG_SESSION => {
-                let id = r.read_i64().map_err(corrupt)?;
-                let timeout = r.read_i32().map_err(corrupt)?;
-                sink.session(id, timeout);
-                counts.sessions += 1;
-            }
-            TAG_ACL_LIST => {
-                let index = r.read_i32().map_err(corrupt)?;
-                if index as u32 != counts.acl_lists {
-                    return Err(StorageError::corrupt(
-                        path,
-                        at,
-                        format!(
-                            "ACL list {index} out of order (expected {})",
-                            counts.acl_lists
-                        ),
-                    ));
+
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        FileExt::read_exact_at(self, buf, offset)
+    }
+}
+
+impl SnapshotSource for [u8] {
+    fn len(&self) -> io::Result<u64> {
+        Ok(<[u8]>::len(self) as u64)
+    }
+
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        let from = usize::try_from(offset).map_err(io::Error::other)?;
+        let bytes = self
+            .get(from..from + buf.len())
+            .ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))?;
+        buf.copy_from_slice(bytes);
+        Ok(())
+    }
+}
+
+/// Bytes read from a snapshot at a time. Recovery holds one window of the
+/// file besides the tree it builds, never the whole file.
+const WINDOW: usize = 1 << 20;
+
+/// A snapshot being read back: its header checked, its checksum and its
+/// entries read a window at a time.
+pub(crate) struct SnapshotReader<'a, S: SnapshotSource + ?Sized> {
+    source: &'a S,
+    path: &'a Path,
+    len: u64,
+    zxid: i64,
+    window: usize,
+}
+
+impl<'a, S: SnapshotSource + ?Sized> SnapshotReader<'a, S> {
+    /// Checks the magic, the version and the length.
+    pub fn open(source: &'a S, path: &'a Path) -> Result<Self, StorageError> {
+        let io_err = |e| StorageError::io(path, e);
+        let len = source.len().map_err(io_err)?;
+        if len < (SNAP_HEADER_LEN + TRAILER_LEN) as u64 {
+            return Err(StorageError::corrupt(
+                path,
+                len,
+                format!("snapshot file is only {len} bytes long"),
+            ));
+        }
+        let mut header = [0u8; SNAP_HEADER_LEN];
+        source.read_exact_at(&mut header, 0).map_err(io_err)?;
+        if &header[..8] != SNAP_MAGIC {
+            return Err(StorageError::corrupt(
+                path,
+                0,
+                "not a zkserver snapshot (bad magic)",
+            ));
+        }
+        let version = u32::from_be_bytes(header[8..12].try_into().expect("4 bytes"));
+        if version != SNAP_VERSION {
+            return Err(StorageError::corrupt(
+                path,
+                8,
+                format!("unsupported snapshot format version {version}"),
+            ));
+        }
+        Ok(SnapshotReader {
+            source,
+            path,
+            len,
+            zxid: i64::from_be_bytes(header[16..24].try_into().expect("8 bytes")),
+            window: WINDOW,
+        })
+    }
+
+    /// Reads `window` bytes at a time rather than a megabyte (tests).
+    #[cfg(test)]
+    pub fn with_window(mut self, window: usize) -> Self {
+        self.window = window.max(1);
+        self
+    }
+
+    pub fn zxid(&self) -> i64 {
+        self.zxid
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn read(&self, buf: &mut [u8], offset: u64) -> Result<(), StorageError> {
+        self.source
+            .read_exact_at(buf, offset)
+            .map_err(|e| StorageError::io(self.path, e))
+    }
+
+    /// Checks the whole-file checksum, reading the file once.
+    pub fn check_crc(&self) -> Result<(), StorageError> {
+        let body_end = self.len - 4;
+        let mut crc = crc32fast::Hasher::new();
+        let mut buf = vec![0u8; self.window.min(body_end as usize)];
+        let mut at = 0;
+        while at < body_end {
+            let n = (body_end - at).min(buf.len() as u64) as usize;
+            self.read(&mut buf[..n], at)?;
+            crc.update(&buf[..n]);
+            at += n as u64;
+        }
+        let mut stored = [0u8; 4];
+        self.read(&mut stored, body_end)?;
+        if crc.finalize() != u32::from_be_bytes(stored) {
+            return Err(StorageError::corrupt(
+                self.path,
+                body_end,
+                "snapshot checksum mismatch",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Hands the entries to `sink` in file order; the checksum is the
+    /// caller's business.
+    pub fn decode_entries(
+        &self,
+        sink: &mut dyn RecoverySink,
+    ) -> Result<SnapshotCounts, StorageError> {
+        let body_end = self.len - 4;
+        // The trailer (tag, three counts) ends the checksummed body: its
+        // node count sizes the tree before the first insert.
+        let mut trailer = [0u8; 17];
+        self.read(&mut trailer, body_end - 17)?;
+        if trailer[0] == TAG_END {
+            let nodes = i64::from_be_bytes(trailer[9..17].try_into().expect("8 bytes"));
+            sink.reserve(nodes.max(0) as u64);
+        }
+        let mut counts = SnapshotCounts::default();
+        // The window: `buf[pos..]` holds the file's bytes from `at` on.
+        let mut buf = Vec::new();
+        let mut pos = 0;
+        let mut at = SNAP_HEADER_LEN as u64;
+        loop {
+            match decode_entry(&buf[pos..], &mut counts, sink, self.path, at) {
+                Ok((used, done)) => {
+                    pos += used;
+                    at += used as u64;
+                    if done {
+                        if at != body_end {
+                            return Err(StorageError::corrupt(
+                                self.path,
+                                at,
+                                "data after the trailer",
+                            ));
+                        }
+                        return Ok(counts);
+                    }
                 }
-                let acl = Vec::<Acl>::decode(&mut r).map_err(corrupt)?;
-                sink.acl_list(index as u32, acl);
-                counts.acl_lists += 1;
-            }
-            TAG_NODE => {
-                let raw = read_opt_slice(&mut r)
-                    .map_err(corrupt)?
-                    .ok_or_else(|| StorageError::corrupt(path, at, "node with a null path"))?;
-                let node_path = std::str::from_utf8(raw)
-                    .map_err(|_| StorageError::corrupt(path, at, "node path is not UTF-8"))?;
-                let data = read_opt_slice(&mut r).map_err(corrupt)?;
-                let acl_index = r.read_i32().map_err(corrupt)? as u32;
-                if acl_index >= counts.acl_lists {
-                    return Err(StorageError::corrupt(
-                        path,
-                        at,
-                        format!("node {node_path} refers to undefined ACL list {acl_index}"),
-                    ));
+                Err(EntryError::Short(e)) => {
+                    let held = buf.len() - pos;
+                    let remaining = body_end - at;
+                    if held as u64 >= remaining {
+                        return Err(StorageError::corrupt(
+                            self.path,
+                            at,
+                            format!("entry does not decode: {e}"),
+                        ));
+                    }
+                    // Keep what is unread and read on: to a window, or to
+                    // twice as much for an entry larger than that.
+                    let target = if held < self.window {
+                        self.window
+                    } else {
+                        held.saturating_mul(2)
+                    };
+                    buf.drain(..pos);
+                    pos = 0;
+                    let more = (target - held).min((remaining - held as u64) as usize);
+                    buf.resize(held + more, 0);
+                    self.read(&mut buf[held..], at + held as u64)?;
                 }
-                let stat = Stat::decode(&mut r).map_err(corrupt)?;
-                let seq = r.read_i32().map_err(corrupt)?;
-                sink.node(node_path, data, acl_index, stat, seq)
-                    .map_err(|reason| StorageError::Rejected {
-                        path: path.into(),
-                        offset: at,
-                        reason: format!("node {node_path}: {reason}"),
-                    })?;
-                counts.nodes += 1;
-            }
-            TAG_END => {
-                let sessions = r.read_i32().map_err(corrupt)? as u32;
-                let acl_lists = r.read_i32().map_err(corrupt)? as u32;
-                let nodes = r.read_i64().map_err(corrupt)? as u64;
-                let expected = SnapshotCounts {
-                    sessions,
-                    acl_lists,
-                    nodes,
-                };
-                if expected != counts {
-                    return Err(StorageError::corrupt(
-                        path,
-                        at,
-                        format!("trailer counts {expected:?} but the file holds {counts:?}"),
-                    ));
-                }
-                if !r.is_empty() {
-                    return Err(StorageError::corrupt(path, at, "data after the trailer"));
-                }
-                return Ok(counts);
-            }
-            other => {
-                return Err(StorageError::corrupt(
-                    path,
-                    at,
-                    format!("unknown entry tag {other}"),
-                ));
+                Err(EntryError::Bad(e)) => return Err(e),
             }
         }
     }
+}
+
+enum EntryError {
+    /// The bytes at hand end before the entry does (or a length says so).
+    Short(DecodeError),
+    Bad(StorageError),
+}
+
+/// Decodes the entry at the start of `bytes` (at file offset `at`) and
+/// hands it to `sink`; returns the bytes it took and whether it was the
+/// trailer. The sink sees an entry only once it has decoded whole.
+fn decode_entry(
+    bytes: &[u8],
+    counts: &mut SnapshotCounts,
+    sink: &mut dyn RecoverySink,
+    path: &Path,
+    at: u64,
+) -> Result<(usize, bool), EntryError> {
+    let mut r = Reader::new(bytes);
+    let short = |e: DecodeError| match e {
+        DecodeError::Truncated { .. } | DecodeError::LengthTooLarge { .. } => EntryError::Short(e),
+        e => EntryError::Bad(StorageError::corrupt(
+            path,
+            at,
+            format!("entry does not decode: {e}"),
+        )),
+    };
+    let bad = |reason: String| EntryError::Bad(StorageError::corrupt(path, at, reason));
+    let tag = r.take(1).map_err(short)?[0];
+    match tag {
+        TAG_SESSION => {
+            let id = r.read_i64().map_err(short)?;
+            let timeout = r.read_i32().map_err(short)?;
+            sink.session(id, timeout);
+            counts.sessions += 1;
+        }
+        TAG_ACL_LIST => {
+            let index = r.read_i32().map_err(short)?;
+            if index as u32 != counts.acl_lists {
+                return Err(bad(format!(
+                    "ACL list {index} out of order (expected {})",
+                    counts.acl_lists
+                )));
+            }
+            let acl = Vec::<Acl>::decode(&mut r).map_err(short)?;
+            sink.acl_list(index as u32, acl);
+            counts.acl_lists += 1;
+        }
+        TAG_NODE => {
+            let raw = read_opt_slice(&mut r)
+                .map_err(short)?
+                .ok_or_else(|| bad("node with a null path".into()))?;
+            let node_path =
+                std::str::from_utf8(raw).map_err(|_| bad("node path is not UTF-8".into()))?;
+            let data = read_opt_slice(&mut r).map_err(short)?;
+            let acl_index = r.read_i32().map_err(short)? as u32;
+            let stat = Stat::decode(&mut r).map_err(short)?;
+            let seq = r.read_i32().map_err(short)?;
+            if acl_index >= counts.acl_lists {
+                return Err(bad(format!(
+                    "node {node_path} refers to undefined ACL list {acl_index}"
+                )));
+            }
+            sink.node(node_path, data, acl_index, stat, seq)
+                .map_err(|reason| {
+                    EntryError::Bad(StorageError::Rejected {
+                        path: path.into(),
+                        offset: at,
+                        reason: format!("node {node_path}: {reason}"),
+                    })
+                })?;
+            counts.nodes += 1;
+        }
+        TAG_END => {
+            let sessions = r.read_i32().map_err(short)? as u32;
+            let acl_lists = r.read_i32().map_err(short)? as u32;
+            let nodes = r.read_i64().map_err(short)? as u64;
+            let expected = SnapshotCounts {
+                sessions,
+                acl_lists,
+                nodes,
+            };
+            if expected != *counts {
+                return Err(bad(format!(
+                    "trailer counts {expected:?} but the file holds {counts:?}"
+                )));
+            }
+            return Ok((r.position(), true));
+        }
+        other => return Err(bad(format!("unknown entry tag {other}"))),
+    }
+    Ok((r.position(), false))
 }
 
 /// A jute buffer borrowed from the input (-1 is null).

@@ -1104,22 +1104,50 @@ fn damaged_log_bytes_are_errors_never_panics() {
 fn damaged_snapshot_bytes_are_errors_never_panics() {
     let good = encode_snapshot(20, &sample_snapshot(20));
     let path = Path::new("snapshot.14");
-    let decode = |buf: &[u8]| -> bool {
-        let header = snapshot::read_header(buf, path);
-        let crc = header.is_ok() && snapshot::check_crc(buf, path).is_ok();
-        // Decoding unverified bytes, as the dump does, must not panic either.
-        let entries = header.is_ok()
-            && snapshot::decode_entries(buf, path, &mut Collected::default()).is_ok();
-        crc && entries
-    };
-    assert!(decode(&good));
-    for at in 0..good.len() {
-        for mask in [0x01, 0x80, 0xff] {
-            let mut bad = good.clone();
-            bad[at] ^= mask;
-            assert!(!decode(&bad), "damage at {at} went unnoticed");
+    // Read a megabyte at a time (all of it at once here) and 5 bytes at a
+    // time (every entry across windows).
+    for window in [1 << 20, 5] {
+        let decode = |buf: &[u8]| -> bool {
+            let Ok(reader) = snapshot::SnapshotReader::open(buf, path) else {
+                return false;
+            };
+            let reader = reader.with_window(window);
+            let crc = reader.check_crc().is_ok();
+            // Decoding unverified bytes, as the dump does, must not panic
+            // either.
+            let entries = reader.decode_entries(&mut Collected::default()).is_ok();
+            crc && entries
+        };
+        assert!(decode(&good));
+        for at in 0..good.len() {
+            for mask in [0x01, 0x80, 0xff] {
+                let mut bad = good.clone();
+                bad[at] ^= mask;
+                assert!(!decode(&bad), "damage at {at} went unnoticed ({window})");
+            }
+            assert!(!decode(&good[..at]));
         }
-        assert!(!decode(&good[..at]));
+    }
+}
+
+#[test]
+fn a_snapshot_read_a_few_bytes_at_a_time_gives_what_it_gives_read_at_once() {
+    let sample = sample_snapshot(20);
+    let bytes = encode_snapshot(20, &sample);
+    let path = Path::new("snapshot.14");
+    let read = |window: usize| {
+        let reader = snapshot::SnapshotReader::open(&bytes[..], path)
+            .unwrap()
+            .with_window(window);
+        reader.check_crc().unwrap();
+        let mut got = Collected::default();
+        let counts = reader.decode_entries(&mut got).unwrap();
+        (counts, got.sessions, got.acl_lists, got.nodes)
+    };
+    let whole = read(1 << 20);
+    assert_eq!(whole.3.len(), sample.nodes.len());
+    for window in [1, 2, 3, 7, 64, 100] {
+        assert!(read(window) == whole, "read {window} bytes at a time");
     }
 }
 
