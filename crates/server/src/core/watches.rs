@@ -23,10 +23,15 @@ impl WatchTable {
     /// Adds or replaces a session's watch on a path; as in Apache, the last
     /// mode set wins.
     pub fn add(&mut self, path: &str, session: i64, mode: WatchMode) {
+        // A watch set again (a client reading with watch=true, over and
+        // over) copies no path: only a new one is stored.
+        if !self.by_path.contains_key(path) {
+            self.by_path.insert(path.to_string(), Default::default());
+        }
         let old = self
             .by_path
-            .entry(path.to_string())
-            .or_default()
+            .get_mut(path)
+            .expect("inserted above")
             .insert(session, mode);
         if old == Some(WatchMode::PersistentRecursive) {
             self.recursive -= 1;
@@ -34,10 +39,10 @@ impl WatchTable {
         if mode == WatchMode::PersistentRecursive {
             self.recursive += 1;
         }
-        self.by_session
-            .entry(session)
-            .or_default()
-            .insert(path.to_string());
+        let paths = self.by_session.entry(session).or_default();
+        if !paths.contains(path) {
+            paths.insert(path.to_string());
+        }
     }
 
     pub fn contains(&self, path: &str, session: i64) -> bool {
