@@ -605,19 +605,17 @@ impl EventLoop {
         let durable = self.processor.durable_zxid();
         if durable != self.released_zxid {
             self.released_zxid = durable;
-            let mut still = Vec::new();
-            let mut unsynced = std::mem::take(&mut self.unsynced);
-            unsynced.sort_unstable();
-            unsynced.dedup();
-            for t in unsynced {
-                if let Some(c) = self.conns.get_mut(&t) {
-                    if c.release_through(durable) {
-                        still.push(t);
-                    }
-                    self.dirty.push(t);
-                }
-            }
-            self.unsynced = still;
+            // In place: the list keeps its room from one group to the next.
+            let (conns, dirty) = (&mut self.conns, &mut self.dirty);
+            self.unsynced.sort_unstable();
+            self.unsynced.dedup();
+            self.unsynced.retain(|t| {
+                let Some(c) = conns.get_mut(t) else {
+                    return false;
+                };
+                dirty.push(*t);
+                c.release_through(durable)
+            });
         }
         if let Some(d) = self.durability.as_mut() {
             // A snapshot begins at a durable state: until then requests
