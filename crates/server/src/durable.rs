@@ -309,7 +309,7 @@ impl Durability {
     /// as it must.
     fn finish_encoding(&mut self, processor: &mut Processor) {
         loop {
-            match self.step(processor, NODES_PER_STEP) {
+            match self.advance(processor) {
                 SnapshotProgress::Idle => return,
                 SnapshotProgress::Encoding => {}
                 SnapshotProgress::WaitingForDisk => match self.written.recv() {
@@ -328,11 +328,6 @@ impl Durability {
     /// Whether a snapshot is being encoded.
     pub fn busy(&self) -> bool {
         self.encoding.is_some()
-    }
-
-    /// One turn's slice of the snapshot under way.
-    pub fn advance(&mut self, processor: &mut Processor) -> SnapshotProgress {
-        self.step(processor, NODES_PER_STEP)
     }
 
     fn take_written(&mut self, buf: Vec<u8>) {
@@ -366,9 +361,9 @@ impl Durability {
         true
     }
 
-    /// Encodes the next slice of the snapshot under way, handing the bytes
-    /// to the snapshot thread as they pile up.
-    fn step(&mut self, processor: &mut Processor, budget: usize) -> SnapshotProgress {
+    /// Encodes one turn's slice of the snapshot under way, handing the
+    /// bytes to the snapshot thread as they pile up.
+    pub fn advance(&mut self, processor: &mut Processor) -> SnapshotProgress {
         if self.encoding.is_none() {
             return SnapshotProgress::Idle;
         }
@@ -378,7 +373,7 @@ impl Durability {
         let Some(e) = self.encoding.as_mut() else {
             return SnapshotProgress::Idle;
         };
-        let done = processor.snapshot_step(budget, |path, node| {
+        let done = processor.snapshot_step(NODES_PER_STEP, |path, node| {
             let key = Arc::as_ptr(&node.acl) as usize;
             let i = if key == e.last_acl.0 {
                 e.last_acl.1
