@@ -1,7 +1,8 @@
 //! What the server needs from the OS and the CPU beyond what std offers:
 //! file limits, signal dispositions, preallocation, write-back, page cache
-//! advice, a cache prefetch. The server's only unsafe code is here, each call with why it
-//! is sound; the rest of the server calls these safe wrappers.
+//! advice, a cache prefetch. The server's only unsafe code is here, each
+//! call with why it is sound; the rest of the server calls these safe
+//! wrappers.
 
 use std::fs::File;
 use std::io;

@@ -383,6 +383,13 @@ mod tests {
         v
     }
 
+    /// An answer that goes at once, then one held for zxid 5.
+    fn ready_then_write_5(c: &mut Conn) {
+        c.queue_frame(b"ready");
+        c.hold(5).frames += 1;
+        c.queue_frame(b"write-5");
+    }
+
     fn read_n(client: &mut std::net::TcpStream, n: usize) -> Vec<u8> {
         let mut buf = vec![0; n];
         client.read_exact(&mut buf).unwrap();
@@ -406,9 +413,7 @@ mod tests {
     #[test]
     fn lent_output_is_written_once_durable_and_comes_before_later_output() {
         let (mut c, mut client) = pair();
-        c.queue_frame(b"ready");
-        c.hold(5).frames += 1;
-        c.queue_frame(b"write-5");
+        ready_then_write_5(&mut c);
         let mut lent = c.lend(mio::Token(7)).expect("output to lend");
         assert!(c.lend(mio::Token(7)).is_none(), "lent once at a time");
         // Queued meanwhile: waits behind the lent output.
@@ -432,9 +437,7 @@ mod tests {
     #[test]
     fn output_lent_for_a_group_that_failed_comes_back_held_and_unsent() {
         let (mut c, mut client) = pair();
-        c.queue_frame(b"ready");
-        c.hold(5).frames += 1;
-        c.queue_frame(b"write-5");
+        ready_then_write_5(&mut c);
         let mut lent = c.lend(mio::Token(7)).unwrap();
         c.hold(6).frames += 1;
         c.queue_frame(b"write-6");
