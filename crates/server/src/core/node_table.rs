@@ -6,8 +6,15 @@
 //! shards, the table grows a shard at a time, each holding a small share of
 //! the nodes, so a stall is that much shorter; the work overall stays the
 //! same. A snapshot walks the table a shard at a time (see capture.rs).
+//!
+//! Each entry keeps its path's hash. Growing a shard then moves entries by
+//! the hash they carry, without reading their paths (each elsewhere in
+//! memory) or hashing them again: in a tree that keeps growing, that
+//! rehashing was most of what inserting a node cost.
 
-use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+
+use hashbrown::HashTable;
 
 use super::tree::Node;
 
@@ -15,60 +22,91 @@ use super::tree::Node;
 /// turn of a snapshot's walk.
 const SHARDS: usize = 256;
 
+/// Which bits of a path's hash choose its shard: neither the low bits a
+/// shard's table indexes with, nor the top seven it keeps as tags, so
+/// within a shard the hashes still spread over both.
+const SHARD_SHIFT: u32 = 40;
+
+#[derive(Debug)]
+struct Entry {
+    hash: u64,
+    path: Box<str>,
+    node: Box<Node>,
+}
+
 #[derive(Debug)]
 pub struct NodeTable {
-    shards: Box<[HashMap<Box<str>, Box<Node>>]>,
+    /// Keyed at random per table: paths are the clients' to choose, and
+    /// must not be able to pile up in one place.
+    keys: RandomState,
+    shards: Box<[HashTable<Entry>]>,
     len: usize,
 }
 
 impl Default for NodeTable {
     fn default() -> Self {
         NodeTable {
-            shards: (0..SHARDS).map(|_| HashMap::new()).collect(),
+            keys: RandomState::new(),
+            shards: (0..SHARDS).map(|_| HashTable::new()).collect(),
             len: 0,
         }
     }
 }
 
-/// The shard of `path`: FNV-1a over its bytes. Cheap, and not secret: paths
-/// chosen to share a shard make it as large as an unsharded table, no
-/// worse. The shard's own table hashes with its random key.
-fn shard_of(path: &str) -> usize {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in path.bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    // The high bits mix best.
-    (h >> (64 - SHARDS.trailing_zeros())) as usize
+fn stored_hash(e: &Entry) -> u64 {
+    e.hash
 }
 
 impl NodeTable {
+    fn hash(&self, path: &str) -> u64 {
+        self.keys.hash_one(path)
+    }
+
+    fn shard(hash: u64) -> usize {
+        (hash >> SHARD_SHIFT) as usize & (SHARDS - 1)
+    }
+
     pub fn get(&self, path: &str) -> Option<&Node> {
-        self.shards[shard_of(path)].get(path).map(|n| &**n)
+        let h = self.hash(path);
+        self.shards[Self::shard(h)]
+            .find(h, |e| &*e.path == path)
+            .map(|e| &*e.node)
     }
 
     pub fn get_mut(&mut self, path: &str) -> Option<&mut Node> {
-        self.shards[shard_of(path)].get_mut(path).map(|n| &mut **n)
+        let h = self.hash(path);
+        self.shards[Self::shard(h)]
+            .find_mut(h, |e| &*e.path == path)
+            .map(|e| &mut *e.node)
     }
 
     pub fn contains_key(&self, path: &str) -> bool {
-        self.shards[shard_of(path)].contains_key(path)
+        self.get(path).is_some()
     }
 
     /// Adds or replaces the node at `path`.
     pub fn insert(&mut self, path: Box<str>, node: Box<Node>) {
-        if self.shards[shard_of(&path)].insert(path, node).is_none() {
-            self.len += 1;
+        let h = self.hash(&path);
+        let shard = &mut self.shards[Self::shard(h)];
+        match shard.entry(h, |e| e.path == path, stored_hash) {
+            hashbrown::hash_table::Entry::Occupied(mut o) => o.get_mut().node = node,
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(Entry {
+                    hash: h,
+                    path,
+                    node,
+                });
+                self.len += 1;
+            }
         }
     }
 
     pub fn remove(&mut self, path: &str) -> Option<Box<Node>> {
-        let removed = self.shards[shard_of(path)].remove(path);
-        if removed.is_some() {
-            self.len -= 1;
-        }
-        removed
+        let h = self.hash(path);
+        let found = self.shards[Self::shard(h)].find_entry(h, |e| &*e.path == path);
+        let (entry, _) = found.ok()?.remove();
+        self.len -= 1;
+        Some(entry.node)
     }
 
     pub fn len(&self) -> usize {
@@ -81,14 +119,14 @@ impl NodeTable {
 
     /// The nodes of shard `i`, in no particular order.
     pub fn shard_mut(&mut self, i: usize) -> impl Iterator<Item = (&str, &mut Node)> {
-        self.shards[i].iter_mut().map(|(k, v)| (&**k, &mut **v))
+        self.shards[i].iter_mut().map(|e| (&*e.path, &mut *e.node))
     }
 
     /// Room for `more` nodes on top of those held, spread over the shards.
     pub fn reserve(&mut self, more: usize) {
         let each = more.div_ceil(SHARDS);
         for s in self.shards.iter_mut() {
-            s.reserve(each);
+            s.reserve(each, stored_hash);
         }
     }
 }
@@ -135,11 +173,33 @@ mod tests {
     }
 
     #[test]
+    fn within_a_shard_hashes_still_spread_over_index_and_tag_bits() {
+        // A shard's table indexes with the low bits of a hash and tags its
+        // slots with the top seven: were either fixed by the choice of
+        // shard, every lookup in it would probe a crowd.
+        let t = NodeTable::default();
+        let mut low = std::collections::HashSet::new();
+        let mut tags = std::collections::HashSet::new();
+        for i in 0..SHARDS * 512 {
+            let h = t.hash(&format!("/q/item-{i:010}"));
+            if NodeTable::shard(h) == 3 {
+                low.insert(h & 0xff);
+                tags.insert(h >> 57);
+            }
+        }
+        // About 512 hashes land in the shard: most of the 256 low bytes and
+        // the 128 tags turn up; a fixed one would be a single value.
+        assert!(low.len() > 100, "{} low bytes", low.len());
+        assert!(tags.len() > 64, "{} tags", tags.len());
+    }
+
+    #[test]
     fn paths_spread_over_the_shards() {
         const AVERAGE: usize = 1_000;
+        let t = NodeTable::default();
         let mut count = [0usize; SHARDS];
         for i in 0..SHARDS * AVERAGE {
-            count[shard_of(&format!("/app/w{:03}-{i:08}", i % 64))] += 1;
+            count[NodeTable::shard(t.hash(&format!("/app/w{:03}-{i:08}", i % 64)))] += 1;
         }
         // No shard holds less than half the average, nor more than twice.
         assert!(
