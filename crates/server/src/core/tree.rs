@@ -175,8 +175,9 @@ pub struct DataTree {
     capture: Option<Capture>,
     /// The number of the last capture begun.
     captures: u32,
-    /// Restored nodes whose parent was not restored yet.
-    orphans: Vec<Box<str>>,
+    /// The names of restored nodes, by parent path, until
+    /// `finish_restore` links them: see there.
+    unlinked: HashMap<Box<str>, Vec<ChildName>>,
 }
 
 impl Default for DataTree {
@@ -235,14 +236,13 @@ impl DataTree {
             data_size: 0,
             capture: None,
             captures: 0,
-            orphans: Vec::new(),
+            unlinked: HashMap::new(),
         }
     }
 
     /// Puts back a node as a snapshot recorded it, its stat as stored. The
     /// node starts childless; nodes come in any order, and
-    /// [`DataTree::finish_restore`] links those that came before their
-    /// parent.
+    /// [`DataTree::finish_restore`] links them to their parents.
     pub fn restore(
         &mut self,
         path: &str,
@@ -255,11 +255,12 @@ impl DataTree {
             return Err(format!("node {path} appears twice"));
         }
         if path != "/" {
-            match self.nodes.get_mut(parent(path)) {
-                Some(parent) => {
-                    parent.children.insert(ChildName::from(basename(path)));
+            let name = ChildName::from(basename(path));
+            match self.unlinked.get_mut(parent(path)) {
+                Some(names) => names.push(name),
+                None => {
+                    self.unlinked.insert(parent(path).into(), vec![name]);
                 }
-                None => self.orphans.push(path.into()),
             }
         }
         self.data_size += path.len() + data.map_or(0, |d| d.len());
@@ -271,15 +272,25 @@ impl DataTree {
         Ok(())
     }
 
-    /// Links the restored nodes that came before their parent; an error
-    /// names one whose parent never came.
+    /// Links the restored nodes to their parents; an error names one whose
+    /// parent never came.
+    ///
+    /// A snapshot lists nodes in no order, so placing each name in its
+    /// parent's set as it came meant a search through a set nowhere in the
+    /// cache, over and over: a quarter of a million-node restart. Sorted
+    /// per parent first, each set is built whole from its names in order.
     pub fn finish_restore(&mut self) -> Result<(), String> {
-        for path in std::mem::take(&mut self.orphans) {
-            let parent = self
-                .nodes
-                .get_mut(parent(&path))
-                .ok_or_else(|| format!("node {path} has no parent"))?;
-            parent.children.insert(ChildName::from(basename(&path)));
+        for (parent, mut names) in std::mem::take(&mut self.unlinked) {
+            let Some(node) = self.nodes.get_mut(&parent) else {
+                let sep = if &*parent == "/" { "" } else { "/" };
+                return Err(format!("node {parent}{sep}{} has no parent", names[0]));
+            };
+            names.sort_unstable();
+            if node.children.is_empty() {
+                node.children = names.into_iter().collect();
+            } else {
+                node.children.extend(names);
+            }
         }
         Ok(())
     }
