@@ -25,14 +25,14 @@ impl WatchTable {
     pub fn add(&mut self, path: &str, session: i64, mode: WatchMode) {
         // A watch set again (a client reading with watch=true, over and
         // over) copies no path: only a new one is stored.
-        if !self.by_path.contains_key(path) {
-            self.by_path.insert(path.to_string(), Default::default());
-        }
-        let old = self
-            .by_path
-            .get_mut(path)
-            .expect("inserted above")
-            .insert(session, mode);
+        let old = match self.by_path.get_mut(path) {
+            Some(sessions) => sessions.insert(session, mode),
+            None => {
+                self.by_path
+                    .insert(path.to_string(), HashMap::from([(session, mode)]));
+                None
+            }
+        };
         if old == Some(WatchMode::PersistentRecursive) {
             self.recursive -= 1;
         }
