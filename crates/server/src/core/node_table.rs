@@ -80,16 +80,29 @@ impl NodeTable {
             .map(|e| &mut *e.node)
     }
 
-    pub fn contains_key(&self, path: &str) -> bool {
-        self.get(path).is_some()
-    }
-
     /// Adds or replaces the node at `path`.
     pub fn insert(&mut self, path: Box<str>, node: Box<Node>) {
+        self.put(path, node, true);
+    }
+
+    /// Adds the node at `path` unless one is there already (then it
+    /// changes nothing and returns false).
+    pub fn insert_new(&mut self, path: Box<str>, node: Box<Node>) -> bool {
+        self.put(path, node, false)
+    }
+
+    /// Whether `path` was new; a node there already is replaced if
+    /// `replace`.
+    fn put(&mut self, path: Box<str>, node: Box<Node>, replace: bool) -> bool {
         let h = self.hash(&path);
         let shard = &mut self.shards[Self::shard(h)];
         match shard.entry(h, |e| e.path == path, stored_hash) {
-            hashbrown::hash_table::Entry::Occupied(mut o) => o.get_mut().node = node,
+            hashbrown::hash_table::Entry::Occupied(mut o) => {
+                if replace {
+                    o.get_mut().node = node;
+                }
+                false
+            }
             hashbrown::hash_table::Entry::Vacant(v) => {
                 v.insert(Entry {
                     hash: h,
@@ -97,6 +110,7 @@ impl NodeTable {
                     node,
                 });
                 self.len += 1;
+                true
             }
         }
     }
@@ -159,13 +173,15 @@ mod tests {
             t.insert(format!("/n/{i}").into(), node(i));
         }
         assert_eq!(t.len(), 10_000);
+        assert!(!t.insert_new("/n/7".into(), node(-1)), "one there already");
+        assert_eq!(t.get("/n/7").map(|n| n.stat.version), Some(7));
         t.insert("/n/7".into(), node(-7));
         assert_eq!(t.len(), 10_000);
         assert_eq!(t.get("/n/7").map(|n| n.stat.version), Some(-7));
         t.get_mut("/n/8").unwrap().stat.version = 88;
         assert_eq!(t.get("/n/8").map(|n| n.stat.version), Some(88));
-        assert!(t.contains_key("/n/9999"));
-        assert!(!t.contains_key("/n/10000"));
+        assert!(t.get("/n/9999").is_some());
+        assert!(t.get("/n/10000").is_none());
         assert_eq!(t.remove("/n/9999").map(|n| n.stat.version), Some(9999));
         assert!(t.remove("/n/9999").is_none());
         assert_eq!(t.len(), 9_999);

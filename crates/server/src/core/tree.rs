@@ -251,7 +251,10 @@ impl DataTree {
         stat: Stat,
         seq: i32,
     ) -> Result<(), String> {
-        if self.nodes.contains_key(path) {
+        let owner = stat.ephemeral_owner;
+        let mut node = Node::new(data.map(<[u8]>::to_vec), acl, stat);
+        node.seq = seq;
+        if !self.nodes.insert_new(path.into(), Box::new(node)) {
             return Err(format!("node {path} appears twice"));
         }
         if path != "/" {
@@ -264,10 +267,6 @@ impl DataTree {
             }
         }
         self.data_size += path.len() + data.map_or(0, |d| d.len());
-        let owner = stat.ephemeral_owner;
-        let mut node = Node::new(data.map(<[u8]>::to_vec), acl, stat);
-        node.seq = seq;
-        self.nodes.insert(path.into(), Box::new(node));
         self.register(path, owner);
         Ok(())
     }
@@ -318,6 +317,16 @@ impl DataTree {
             self.capture = Some(c);
         }
         done
+    }
+
+    /// The node at `path`, about to change: a capture under way keeps it
+    /// as it was. One lookup for both.
+    fn changing(&mut self, path: &str) -> Option<&mut Node> {
+        let n = self.nodes.get_mut(path)?;
+        if let Some(c) = self.capture.as_mut() {
+            c.before_change(path, n);
+        }
+        Some(n)
     }
 
     /// Before `path` changes: a capture under way keeps it as it was.
@@ -450,10 +459,8 @@ impl DataTree {
     ) -> Stat {
         let parent_path = parent(path);
         let name = ChildName::from(basename(path));
-        self.keep_before(parent_path);
         let parent = self
-            .nodes
-            .get_mut(parent_path)
+            .changing(parent_path)
             .expect("parent checked by caller");
         journal.push(Undo::Created {
             path: path.to_string(),
@@ -515,14 +522,13 @@ impl DataTree {
         }
     }
 
-    fn save(&self, path: &str, journal: &mut Vec<Undo>) {
-        if let Some(n) = self.nodes.get(path) {
-            journal.push(Undo::Changed {
-                path: path.to_string(),
-                data: n.data.clone(),
-                acl: n.acl.clone(),
-                stat: n.stat.clone(),
-            });
+    /// How to undo a change to `n`, at `path`.
+    fn saved(path: &str, n: &Node) -> Undo {
+        Undo::Changed {
+            path: path.to_string(),
+            data: n.data.clone(),
+            acl: n.acl.clone(),
+            stat: n.stat.clone(),
         }
     }
 
@@ -534,25 +540,23 @@ impl DataTree {
         time: i64,
         journal: &mut Vec<Undo>,
     ) -> Option<Stat> {
-        self.keep_before(path);
-        self.save(path, journal);
-        let n = self.nodes.get_mut(path)?;
-        self.data_size = self
-            .data_size
-            .saturating_sub(n.data.as_ref().map_or(0, |d| d.len()));
-        self.data_size += data.as_ref().map_or(0, |d| d.len());
-        n.stat.data_length = data.as_ref().map_or(0, |d| d.len() as i32);
+        let n = self.changing(path)?;
+        journal.push(Self::saved(path, n));
+        let old_len = n.data.as_ref().map_or(0, |d| d.len());
+        let new_len = data.as_ref().map_or(0, |d| d.len());
+        n.stat.data_length = new_len as i32;
         n.data = data.map(Vec::into_boxed_slice);
         n.stat.version = n.stat.version.wrapping_add(1);
         n.stat.mzxid = zxid;
         n.stat.mtime = time;
-        Some(n.client_stat())
+        let stat = n.client_stat();
+        self.data_size = self.data_size.saturating_sub(old_len) + new_len;
+        Some(stat)
     }
 
     pub fn set_acl(&mut self, path: &str, acl: AclList, journal: &mut Vec<Undo>) -> Option<Stat> {
-        self.keep_before(path);
-        self.save(path, journal);
-        let n = self.nodes.get_mut(path)?;
+        let n = self.changing(path)?;
+        journal.push(Self::saved(path, n));
         n.acl = acl;
         n.stat.aversion = n.stat.aversion.wrapping_add(1);
         Some(n.client_stat())
