@@ -23,15 +23,14 @@
 //! turns in rounds.
 //!
 //! Environment: BENCH_DIR (parent of the data directories, default the
-//! system temp dir), BENCH_PEERS (default "zkserver,apache,null"), BENCH_ROUNDS
-//! (of the concurrent runs, 10), BENCH_SEQ (sequential creates, and
-//! fdatasync probes, 2000), BENCH_WRITERS (64), BENCH_WRITE_SECS (per
-//! server, 10), BENCH_WARMUP_SECS (5), BENCH_ZNODES (1000000),
-//! BENCH_APACHE_HEAP (JVM -Xmx, default 4g), BENCH_BASELINE (another
-//! zkserver binary, run as one more peer in the write runs, to compare a
-//! change with), BENCH_KEEP (1: leave the
-//! data directories in place), BENCH_SNAPCOUNT (both servers' snapCount,
-//! 100000).
+//! system temp dir), BENCH_PEERS (default "zkserver,apache,null"),
+//! BENCH_ROUNDS (of the concurrent runs, 10), BENCH_SEQ (sequential
+//! creates, and fdatasync probes, 2000), BENCH_WRITERS (64),
+//! BENCH_WRITE_SECS (per server, 10), BENCH_WARMUP_SECS (5), BENCH_ZNODES
+//! (1000000), BENCH_APACHE_HEAP (JVM -Xmx, default 4g), BENCH_BASELINE
+//! (another zkserver binary, run as one more peer in the write runs, to
+//! compare a change with), BENCH_KEEP (1: leave the data directories in
+//! place), BENCH_SNAPCOUNT (both servers' snapCount, 100000).
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
