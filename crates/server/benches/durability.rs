@@ -11,9 +11,11 @@
 //!   filled data directory to its first `ruok` answer and to a successful
 //!   getData of the last node created: target at most 2 seconds.
 //!
-//! A third peer, the null server (see null_server.rs), takes its turns in
-//! the concurrent rounds: it answers at once and keeps nothing, so what it
-//! reaches is the most any server could on this machine with this client.
+//! Two more peers take their turns (see null_server.rs): the null server,
+//! which answers at once and keeps nothing, so what it reaches is the most
+//! any server could on this machine with this client; and the synced null
+//! server, which answers a write only once its request is in a log file
+//! and synced, so what it reaches is the most a durable server could.
 //!
 //!   cargo bench -p zkrs-server --bench durability
 //!
@@ -23,7 +25,7 @@
 //! turns in rounds.
 //!
 //! Environment: BENCH_DIR (parent of the data directories, default the
-//! system temp dir), BENCH_PEERS (default "zkserver,apache,null"),
+//! system temp dir), BENCH_PEERS (default "zkserver,apache,null,nullsync"),
 //! BENCH_ROUNDS (of the concurrent runs, 10), BENCH_SEQ (sequential
 //! creates, and fdatasync probes, 2000), BENCH_WRITERS (64),
 //! BENCH_WRITE_SECS (per server, 10), BENCH_WARMUP_SECS (5), BENCH_ZNODES
@@ -224,6 +226,9 @@ enum Kind {
     Apache,
     /// The null server: answers everything at once and keeps nothing.
     Null,
+    /// The null server, except that it answers a write only once its
+    /// request is written to a log and synced.
+    NullSync,
     /// Another build of zkserver (BENCH_BASELINE), to compare a change
     /// with in one run.
     Baseline,
@@ -235,8 +240,14 @@ impl Kind {
             Kind::ZkServer => "zkserver",
             Kind::Apache => "apache",
             Kind::Null => "null",
+            Kind::NullSync => "nullsync",
             Kind::Baseline => "baseline",
         }
+    }
+
+    /// Whether it is a real server, with a tree to read back.
+    fn keeps_nodes(self) -> bool {
+        !matches!(self, Kind::Null | Kind::NullSync)
     }
 }
 
@@ -310,9 +321,12 @@ impl Server {
                 c.arg(&self.cfg);
                 c
             }
-            Kind::Null => {
+            Kind::Null | Kind::NullSync => {
                 let mut c = Command::new(std::env::current_exe().expect("the bench binary"));
                 c.arg(null_server::FLAG).arg(self.port.to_string());
+                if self.kind == Kind::NullSync {
+                    c.arg(null_server::SYNC_FLAG).arg(self.dir.join("data"));
+                }
                 c
             }
         };
@@ -610,6 +624,9 @@ impl Writer {
 fn concurrent_writers(server: &Server, root: &str, writers: usize, run: Duration) -> WriteRun {
     let mut setup = RawSession::connect(server.port, 30_000).expect("connect");
     create(&mut setup, root.to_string(), 0);
+    // Closed now: it sends no pings, so a run longer than its timeout
+    // would see it expire.
+    close_session(setup);
     let mut poll = Poll::new().expect("poll");
     let mut conns: Vec<Writer> = (0..writers)
         .map(|w| {
@@ -699,7 +716,6 @@ fn concurrent_writers(server: &Server, root: &str, writers: usize, run: Duration
             }
         }
     }
-    close_session(setup);
     measured
 }
 
@@ -1092,26 +1108,35 @@ fn print_table(baseline: Duration, fallocated: Duration, table: &Table, writers:
     }
 }
 
-/// What the null server reached, and so what any server could on this
-/// machine with this client.
-fn print_ceiling(null: &Figures, table: &Table, writers: usize) {
-    println!(
-        "ceiling: the null server (answers at once, keeps nothing) took {:.0} creates/s from \
-         {writers} writers, server cpu {:.1} us and client cpu {:.1} us per create",
-        null.throughput,
-        us(null.server_cpu),
-        us(null.client_cpu)
-    );
-    let share = |f: &Figures| f.throughput / null.throughput;
-    if let Some(a) = table.a {
+/// What the null servers reached, and so what any server, and any
+/// durable one, could on this machine with this client.
+fn print_ceilings(ceilings: &[(Kind, Figures)], table: &Table, writers: usize) {
+    for (kind, c) in ceilings {
+        let (what, keeps) = match kind {
+            Kind::NullSync => (
+                "the synced null server",
+                "logs and syncs each write, keeps nothing",
+            ),
+            _ => ("the null server", "answers at once, keeps nothing"),
+        };
         println!(
-            "  apache reached {:.2} of it; {THROUGHPUT_FACTOR:.0}x apache would be {:.2} of it",
-            share(&a),
-            THROUGHPUT_FACTOR * share(&a)
+            "ceiling: {what} ({keeps}) took {:.0} creates/s from {writers} writers, \
+             server cpu {:.1} us and client cpu {:.1} us per create",
+            c.throughput,
+            us(c.server_cpu),
+            us(c.client_cpu)
         );
-    }
-    if let Some(z) = table.z {
-        println!("  zkserver reached {:.2} of it", share(&z));
+        let share = |f: &Figures| f.throughput / c.throughput;
+        if let Some(a) = table.a {
+            println!(
+                "  apache reached {:.2} of it; {THROUGHPUT_FACTOR:.0}x apache would be {:.2} of it",
+                share(&a),
+                THROUGHPUT_FACTOR * share(&a)
+            );
+        }
+        if let Some(z) = table.z {
+            println!("  zkserver reached {:.2} of it", share(&z));
+        }
     }
 }
 
@@ -1124,11 +1149,14 @@ fn main() {
         .skip(1);
     if let Some(port) = args.next() {
         let port = port.parse().expect("a port after --null-server");
-        null_server::serve(port).expect("the null server");
+        let dir = (args.next().as_deref() == Some(null_server::SYNC_FLAG))
+            .then(|| PathBuf::from(args.next().expect("a directory after --sync-dir")));
+        null_server::serve(port, dir.as_deref()).expect("the null server");
         return;
     }
-    let peers = std::env::var("BENCH_PEERS").unwrap_or_else(|_| "zkserver,apache,null".into());
-    let mut kinds: Vec<Kind> = [Kind::ZkServer, Kind::Apache, Kind::Null]
+    let peers =
+        std::env::var("BENCH_PEERS").unwrap_or_else(|_| "zkserver,apache,null,nullsync".into());
+    let mut kinds: Vec<Kind> = [Kind::ZkServer, Kind::Apache, Kind::Null, Kind::NullSync]
         .into_iter()
         .filter(|k| peers.split(',').any(|p| p.trim() == k.name()))
         .collect();
@@ -1136,7 +1164,7 @@ fn main() {
         kinds.push(Kind::Baseline);
     }
     assert!(
-        kinds.iter().any(|&k| k != Kind::Null),
+        kinds.iter().any(|&k| k.keeps_nodes()),
         "BENCH_PEERS={peers:?} names neither zkserver nor apache"
     );
     if kinds.contains(&Kind::Apache) {
@@ -1182,8 +1210,10 @@ fn main() {
         a: find(Kind::Apache),
     };
     print_table(baseline, fallocated, &table, writers);
-    if let Some(null) = find(Kind::Null) {
-        print_ceiling(&null, &table, writers);
-    }
+    let ceilings: Vec<(Kind, Figures)> = [Kind::Null, Kind::NullSync]
+        .into_iter()
+        .filter_map(|k| find(k).map(|f| (k, f)))
+        .collect();
+    print_ceilings(&ceilings, &table, writers);
     println!("machine at the end: {}", machine_load());
 }
