@@ -133,6 +133,7 @@ enum Prealloc {
 }
 
 /// A file to which each sample appends 100 bytes and then calls fdatasync.
+/// The synced null server appends its log the same way.
 struct SyncProbe {
     file: File,
     path: PathBuf,
@@ -145,6 +146,11 @@ impl SyncProbe {
 
     /// A file in `dir` with room for `samples` appends, preallocated as `how`.
     fn new(dir: &Path, name: &str, samples: usize, how: Prealloc) -> SyncProbe {
+        Self::with_size(dir, name, samples * Self::RECORD, how)
+    }
+
+    /// A file in `dir` of at least `size` bytes, preallocated as `how`.
+    fn with_size(dir: &Path, name: &str, size: usize, how: Prealloc) -> SyncProbe {
         let path = dir.join(name);
         let _ = std::fs::remove_file(&path);
         let file = OpenOptions::new()
@@ -153,7 +159,7 @@ impl SyncProbe {
             .create_new(true)
             .open(&path)
             .expect("create an fdatasync probe file");
-        let size = (samples * Self::RECORD).next_multiple_of(1 << 20);
+        let size = size.next_multiple_of(1 << 20);
         match how {
             Prealloc::Written => file
                 .write_all_at(&vec![0u8; size], 0)
@@ -172,16 +178,20 @@ impl SyncProbe {
 
     fn sample(&mut self) -> Duration {
         const RECORD: [u8; SyncProbe::RECORD] = [0x5a; SyncProbe::RECORD];
-        if self.at + RECORD.len() as u64 > self.size {
+        let t0 = Instant::now();
+        self.append(&RECORD).expect("append and fdatasync");
+        t0.elapsed()
+    }
+
+    /// Writes `bytes` after the last append (from the start again when
+    /// they do not fit) and fdatasyncs.
+    fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.at + bytes.len() as u64 > self.size {
             self.at = 0;
         }
-        let t0 = Instant::now();
-        self.file
-            .write_all_at(&RECORD, self.at)
-            .and_then(|()| self.file.sync_data())
-            .expect("append and fdatasync");
-        self.at += RECORD.len() as u64;
-        t0.elapsed()
+        self.file.write_all_at(bytes, self.at)?;
+        self.at += bytes.len() as u64;
+        self.file.sync_data()
     }
 }
 

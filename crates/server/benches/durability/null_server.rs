@@ -13,10 +13,8 @@
 //! from the client's, as a real server's is.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::net::SocketAddr;
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 use mio::net::{TcpListener, TcpStream};
@@ -51,55 +49,40 @@ struct Conn {
 /// read on took a quarter fewer creates per second on two cores, at 1.6
 /// times the CPU per create.)
 struct SyncLog {
-    file: File,
-    size: u64,
-    at: u64,
+    /// Zeros written and synced first, so that syncs find its blocks
+    /// allocated and written, as in a real log's steady state.
+    file: super::SyncProbe,
     pending: Vec<u8>,
     /// Connections whose answers wait for the sync.
     waiting: Vec<usize>,
 }
 
 impl SyncLog {
-    /// A zero-filled file, so that syncs find its blocks allocated and
-    /// written, as in a real log's steady state.
-    fn create(dir: &Path) -> io::Result<SyncLog> {
-        const SIZE: u64 = 64 << 20;
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(dir.join("null-server.log"))?;
-        let zeros = vec![0u8; 1 << 20];
-        for _ in 0..SIZE / zeros.len() as u64 {
-            file.write_all(&zeros)?;
-        }
-        file.sync_all()?;
-        Ok(SyncLog {
-            file,
-            size: SIZE,
-            at: 0,
+    fn create(dir: &Path) -> SyncLog {
+        SyncLog {
+            file: super::SyncProbe::with_size(
+                dir,
+                "null-server.log",
+                64 << 20,
+                super::Prealloc::Written,
+            ),
             pending: Vec::new(),
             waiting: Vec::new(),
-        })
+        }
     }
 
-    /// Writes and syncs what is pending; wraps around at the end.
+    /// Writes and syncs what is pending.
     fn sync(&mut self) -> io::Result<()> {
-        if self.at + self.pending.len() as u64 > self.size {
-            self.at = 0;
-        }
-        self.file.write_all_at(&self.pending, self.at)?;
-        self.at += self.pending.len() as u64;
+        self.file.append(&self.pending)?;
         self.pending.clear();
-        self.file.sync_data()
+        Ok(())
     }
 }
 
 /// Serves on 127.0.0.1:`port` until killed; with `sync_dir`, answers
 /// only what was synced to a log there.
 pub fn serve(port: u16, sync_dir: Option<&Path>) -> io::Result<()> {
-    let mut log = sync_dir.map(SyncLog::create).transpose()?;
+    let mut log = sync_dir.map(SyncLog::create);
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
     let mut listener = TcpListener::bind(addr)?;
     let mut poll = Poll::new()?;
@@ -139,7 +122,7 @@ pub fn serve(port: u16, sync_dir: Option<&Path>) -> io::Result<()> {
             };
             let mut open = read_and_answer(c, &mut chunk, &mut next_session, &mut zxid, &mut log);
             match &mut log {
-                Some(log) if !c.out.is_empty() && c.connected && !c.closing => {
+                Some(log) if !c.out.is_empty() && !c.closing => {
                     log.waiting.push(ev.token().0);
                 }
                 _ => open &= super::write_small(&mut c.stream, &c.out).is_ok(),
